@@ -29,6 +29,17 @@ let package = Package(
 
         .target(name: "ImageSpec", dependencies: ["CCrypto"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec"]),
+
+        // runcs: the OCI runtime (library, C for the clone-to-exec window, thin CLI).
+        .target(name: "CRuntime"),
+        .target(name: "RuntimeKit", dependencies: ["CRuntime", "CShim", "SystemKit"]),
+        .executableTarget(
+            name: "runcs", dependencies: ["RuntimeKit", "SystemKit"],
+            linkerSettings: staticStdlib + [
+                // FoundationEssentials' static archive needs these two spelled out.
+                .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+            ]),
+        .testTarget(name: "RuntimeKitTests", dependencies: ["RuntimeKit", "SystemKit"]),
     ],
     swiftLanguageModes: [.v6]
 )
