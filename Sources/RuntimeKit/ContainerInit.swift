@@ -88,6 +88,9 @@ public struct ContainerInit {
         try applyLimits()
         try changeUser()
         let executable = try prepareExec()
+        try check("faccessat", StateStore.execFifoName) {
+            faccessat(stateDirectory, StateStore.execFifoName, W_OK, 0)
+        }
 
         // Every descriptor past stdio and the preserved ones vanishes at exec.
         try check("close_range", nil) { cruntime_cloexec_from(UInt32(3 + plan.preserveFDs)) }

@@ -38,7 +38,9 @@ extension Runtime {
                               rootfs: String, options: CreateOptions) throws -> Created {
         let directory = store.directory(of: id)
         let fifo = "\(directory)/\(StateStore.execFifoName)"
-        try Syscall.check("mkfifo", path: fifo) { mkfifo(fifo, 0o600) }
+        // Writable by the container's user, who may not be root; only we know the path.
+        try Syscall.check("mkfifo", path: fifo) { mkfifo(fifo, 0o622) }
+        try Syscall.check("chmod", path: fifo) { chmod(fifo, 0o622) }
         let directoryFD = try Syscall.check("open", path: directory) {
             open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC)
         }
