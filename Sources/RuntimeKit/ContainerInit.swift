@@ -37,6 +37,7 @@ public struct ContainerInit {
             return 2
         }
         unsetenv(syncVariable)
+        unsetenv("SWIFT_BACKTRACE")
         let sync = SyncSocket(fd: fd)
         do {
             let initProcess = try receive(over: sync)

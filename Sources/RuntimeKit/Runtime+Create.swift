@@ -18,7 +18,12 @@ extension Runtime {
         try StateStore.validate(id: id)
         let bundle = Self.absolute(options.bundle)
         let configPath = "\(bundle)/config.json"
-        let spec = try Self.loadSpec(configPath)
+        let spec: Spec
+        if let loaded = options.spec {
+            spec = loaded
+        } else {
+            spec = try Self.loadSpec(configPath)
+        }
         let rootfs = try Self.rootfsPath(of: spec, bundle: bundle)
         try Self.validate(spec, options: options)
         warnAboutOwnership(of: rootfs, id: id)
@@ -84,7 +89,7 @@ extension Runtime {
             annotations: spec.annotations, cgroupsPath: cgroupsPath)
         try store.save(state)
         if let pidFile = options.pidFile {
-            try FileSystem.writeAtomically(Self.absolute(pidFile), text: String(pid))
+            try StateStore.replace(Self.absolute(pidFile), with: Array(String(pid).utf8))
         }
         ready = true
         logger.debug("container created", ["id": id, "pid": pid])

@@ -24,6 +24,8 @@ public struct Runtime: Sendable {
         public var preserveFDs: Int
         /// A connected console socket made by `run` itself for a foreground terminal.
         var consoleDescriptor: Int32?
+        /// config.json already read by the caller (`run`), so it is decoded once.
+        var spec: Spec?
 
         public init(bundle: String, pidFile: String? = nil, consoleSocket: String? = nil,
                     noPivot: Bool = false, preserveFDs: Int = 0) {

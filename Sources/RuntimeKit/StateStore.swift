@@ -97,9 +97,26 @@ public struct StateStore: Sendable {
         let path = "\(directory(of: state.id))/state.json"
         do {
             let data = try JSONEncoder().encode(state)
-            try FileSystem.writeAtomically(path, Array(data), mode: 0o600)
+            try Self.replace(path, with: Array(data))
         } catch {
             throw RuntimeError(.internal, "write \(path): \(error)")
+        }
+    }
+
+    /// Replaces the file at `path` by a rename, so readers see the old or the new
+    /// content. Not synced: runtime state lives on tmpfs and means nothing after a
+    /// reboot, and an fsync costs more than the rest of a container start.
+    static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        do {
+            try fd.writeAll(bytes)
+            fd.close()
+            try Syscall.check("rename", path: path) { rename(temporary, path) }
+        } catch {
+            fd.close()
+            unlink(temporary)
+            throw SystemError(call: error.call, path: path, errno: error.errno)
         }
     }
 
