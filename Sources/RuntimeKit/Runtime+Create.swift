@@ -73,10 +73,16 @@ extension Runtime {
                             preserveFDs: options.preserveFDs,
                             protectedExecutable: launcher.executable,
                             newCgroupNamespace: launcher.newCgroupNamespace)
-        try launcher.parent.send(.plan(Array(try JSONEncoder().encode(plan))))
-        try launcher.parent.send(descriptor: directoryFD)
-        if let consoleFD {
-            try launcher.parent.send(descriptor: consoleFD)
+        do {
+            try launcher.parent.send(.plan(Array(try JSONEncoder().encode(plan))))
+            try launcher.parent.send(descriptor: directoryFD)
+            if let consoleFD {
+                try launcher.parent.send(descriptor: consoleFD)
+            }
+        } catch {
+            // A child that failed before its exec has said why before it closed.
+            try awaitReady(launcher.parent, pid: pid, id: id)
+            throw error
         }
         try awaitReady(launcher.parent, pid: pid, id: id)
 
