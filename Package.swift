@@ -35,10 +35,7 @@ let package = Package(
         .target(name: "RuntimeKit", dependencies: ["CRuntime", "CShim", "SystemKit"]),
         .executableTarget(
             name: "runcs", dependencies: ["RuntimeKit", "SystemKit"],
-            linkerSettings: staticStdlib + [
-                // FoundationEssentials' static archive needs these two spelled out.
-                .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
-            ]),
+            linkerSettings: staticStdlib),
         .testTarget(name: "RuntimeKitTests", dependencies: ["RuntimeKit", "SystemKit"]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,7 +3,6 @@ import Glibc
 #endif
 import CRuntime
 import CShim
-import FoundationEssentials
 import SystemKit
 
 /// The container's first process, from the exec of `runcs init` to the exec of
@@ -53,10 +52,10 @@ public struct ContainerInit {
         guard case .plan(let json) = try sync.receive() else {
             throw RuntimeError(.internal, "init: the parent sent no plan")
         }
-        let plan = try JSONDecoder().decode(InitPlan.self, from: Data(json))
+        let plan = try InitPlan(json: JSONValue.parse(json))
         let spec: Spec
         do {
-            spec = try JSONDecoder().decode(Spec.self, from: Data(FileSystem.read(plan.configPath)))
+            spec = try Spec.parse(FileSystem.read(plan.configPath))
         } catch {
             throw RuntimeError(.invalidArgument, "load \(plan.configPath): \(error)")
         }

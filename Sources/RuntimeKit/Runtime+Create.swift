@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CRuntime
-import FoundationEssentials
 import SystemKit
 
 extension Runtime {
@@ -74,7 +73,7 @@ extension Runtime {
                             protectedExecutable: launcher.executable,
                             newCgroupNamespace: launcher.newCgroupNamespace)
         do {
-            try launcher.parent.send(.plan(Array(try JSONEncoder().encode(plan))))
+            try launcher.parent.send(.plan(Array(plan.json.serialized().utf8)))
             try launcher.parent.send(descriptor: directoryFD)
             if let consoleFD {
                 try launcher.parent.send(descriptor: consoleFD)
@@ -132,9 +131,9 @@ extension Runtime {
             throw RuntimeError(.internal, "\(error)")
         }
         do {
-            return try JSONDecoder().decode(Spec.self, from: Data(bytes))
+            return try Spec.parse(bytes)
         } catch {
-            throw RuntimeError(.invalidArgument, "parse \(path): \(error)")
+            throw RuntimeError(.invalidArgument, "parse \(path): \(error.message)")
         }
     }
 

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import SystemKit
 
 /// The OCI runtime's verbs, as the `runcs` command line calls them. Each verb is one
@@ -60,28 +59,12 @@ public struct Runtime: Sendable {
         if FileSystem.exists(path) {
             throw RuntimeError(.alreadyExists, "file \(path) exists, remove it first")
         }
-        let bytes: [UInt8]
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            bytes = Array(try encoder.encode(Spec.makeDefault(rootless: rootless))) + [0x0a]
-        } catch {
-            throw RuntimeError(.internal, "encode default spec: \(error)")
-        }
+        let text = Spec.makeDefault(rootless: rootless).json.serialized(pretty: true) + "\n"
+        let bytes = Array(text.utf8)
         do {
             try FileSystem.writeAtomically(path, bytes, mode: 0o644)
         } catch {
             throw RuntimeError(.internal, "write \(path): \(error)")
         }
-    }
-
-    /// The JSON text of `value`, pretty-printed like runc prints state.
-    public static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else {
-            return "{}"
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import SystemKit
 
 /// The state directory given by `--root`: one directory per container holding
@@ -86,7 +85,7 @@ public struct StateStore: Sendable {
             throw RuntimeError(.internal, "\(error)")
         }
         do {
-            return try JSONDecoder().decode(ContainerState.self, from: Data(bytes))
+            return try ContainerState(json: JSONValue.parse(bytes))
         } catch {
             throw RuntimeError(.internal, "read \(path): \(error)")
         }
@@ -96,8 +95,7 @@ public struct StateStore: Sendable {
     func save(_ state: ContainerState) throws(RuntimeError) {
         let path = "\(directory(of: state.id))/state.json"
         do {
-            let data = try JSONEncoder().encode(state)
-            try Self.replace(path, with: Array(data))
+            try Self.replace(path, with: Array(state.json.serialized().utf8))
         } catch {
             throw RuntimeError(.internal, "write \(path): \(error)")
         }

@@ -42,7 +42,7 @@ enum Verbs {
 
     static func state(_ arguments: [String], runtime: Runtime) throws -> Int32 {
         let parsed = try CommandLineParser([]).parse(arguments)
-        print(Runtime.json(try runtime.state(try onlyID(parsed, verb: "state"))))
+        print(try runtime.state(try onlyID(parsed, verb: "state")).json.serialized(pretty: true))
         return 0
     }
 
@@ -56,7 +56,7 @@ enum Verbs {
         }
         switch parsed.value("format") ?? "table" {
         case "json":
-            print(Runtime.json(containers))
+            print(JSONValue.array(containers.map(\.json)).serialized(pretty: true))
         case "table":
             print(table(containers), terminator: "")
         case let other:
