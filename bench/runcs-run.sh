@@ -24,7 +24,10 @@ if [ -d /sys/fs/cgroup/cpu ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
 fi
 
 work=$(mktemp -d /tmp/runcs-bench-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# State roots on a tmpfs of their own, as /run is on real hosts (/run/runc, /run/crun).
+state=$(mktemp -d /tmp/runcs-bench-state-XXXXXX)
+mount -t tmpfs -o size=16m tmpfs "$state"
+trap 'umount "$state"; rm -rf "$work" "$state"' EXIT
 mkdir -p "$work/bundle/rootfs/bin"
 cp "$(command -v busybox)" "$work/bundle/rootfs/bin/busybox"
 for applet in sh true; do ln -s busybox "$work/bundle/rootfs/bin/$applet"; done
@@ -40,9 +43,9 @@ PY
 
 echo "runcs: $runcs ($(ldd "$runcs" | awk '{print $1}' | tr '\n' ' '))"
 hyperfine --warmup 5 --runs "${RUNS:-50}" -N --export-json "$work/result.json" \
-    -n runcs "$runcs --root $work/state-runcs run --bundle $work/bundle bench-runcs" \
-    -n runc "runc --root $work/state-runc run --bundle $work/bundle bench-runc" \
-    -n crun "crun --root $work/state-crun run --bundle $work/bundle bench-crun"
+    -n runcs "$runcs --root $state/runcs run --bundle $work/bundle bench-runcs" \
+    -n runc "runc --root $state/runc run --bundle $work/bundle bench-runc" \
+    -n crun "crun --root $state/crun run --bundle $work/bundle bench-crun"
 
 python3 - "$work/result.json" <<'PY'
 import json, sys
