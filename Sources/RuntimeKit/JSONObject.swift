@@ -7,7 +7,8 @@ struct JSONObject {
 
     init(_ value: JSONValue, path: String) throws(RuntimeError) {
         guard case .object(let fields) = value else {
-            throw RuntimeError(.invalidArgument, "\(path.isEmpty ? "document" : path) must be an object")
+            let name = path.isEmpty ? "document" : path
+            throw RuntimeError(.invalidArgument, "\(name) must be an object")
         }
         self.fields = fields
         self.path = path

@@ -16,7 +16,8 @@ enum ProcessCapabilities {
         #if canImport(RuntimeSupport)
         let PR_SET_KEEPCAPS: Int32 = 8
         if cshim_prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 {
-            throw RuntimeError(.internal, "\(SystemError(call: "prctl(PR_SET_KEEPCAPS)", errno: errno))")
+            let failure = SystemError(call: "prctl(PR_SET_KEEPCAPS)", errno: errno)
+            throw RuntimeError(.internal, "\(failure)")
         }
         #endif
     }

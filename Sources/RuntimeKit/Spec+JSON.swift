@@ -40,7 +40,8 @@ extension Spec.Process {
             cwd: try json.requiredString("cwd"),
             capabilities: try json.object("capabilities").map { sets throws(RuntimeError) in
                 Spec.Capabilities(
-                    bounding: try sets.strings("bounding"), effective: try sets.strings("effective"),
+                    bounding: try sets.strings("bounding"),
+                    effective: try sets.strings("effective"),
                     inheritable: try sets.strings("inheritable"),
                     permitted: try sets.strings("permitted"), ambient: try sets.strings("ambient"))
             },
@@ -71,7 +72,8 @@ extension Spec.Linux {
                 Spec.Device(type: try device.requiredString("type"),
                             path: try device.requiredString("path"),
                             major: try device.integer("major"), minor: try device.integer("minor"),
-                            fileMode: try device.integer("fileMode"), uid: try device.integer("uid"),
+                            fileMode: try device.integer("fileMode"),
+                            uid: try device.integer("uid"),
                             gid: try device.integer("gid"))
             },
             cgroupsPath: try json.string("cgroupsPath"),
@@ -90,7 +92,8 @@ extension Spec.Linux {
 extension Spec.IDMapping {
     init(json: JSONObject) throws(RuntimeError) {
         self.init(containerID: try json.requiredInteger("containerID"),
-                  hostID: try json.requiredInteger("hostID"), size: try json.requiredInteger("size"))
+                  hostID: try json.requiredInteger("hostID"),
+                  size: try json.requiredInteger("size"))
     }
 }
 
@@ -137,7 +140,9 @@ extension Spec {
         fields["domainname"] = domainname.map(JSONValue.string)
         fields["mounts"] = mounts.map { JSONValue.array($0.map(\.json)) }
         fields["hooks"] = hooks
-        fields["annotations"] = annotations.map { JSONValue.object($0.mapValues(JSONValue.string)) }
+        fields["annotations"] = annotations.map {
+            JSONValue.object($0.mapValues(JSONValue.string))
+        }
         fields["linux"] = linux?.json
         return .object(fields)
     }

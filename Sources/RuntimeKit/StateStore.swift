@@ -47,7 +47,8 @@ public struct StateStore: Sendable {
             if errno == EEXIST {
                 throw RuntimeError(.alreadyExists, "container with id \"\(id)\" already exists")
             }
-            throw RuntimeError(.internal, "\(SystemError(call: "mkdir", path: path, errno: errno))")
+            let failure = SystemError(call: "mkdir", path: path, errno: errno)
+            throw RuntimeError(.internal, "\(failure)")
         }
         return try lock(id)
     }

@@ -100,8 +100,9 @@ enum Verbs {
         throws(RuntimeError) -> String
     {
         guard parsed.rest.count == 1 else {
+            let count = parsed.rest.count
             throw RuntimeError(.invalidArgument,
-                               "\(verb): expected exactly one container id, got \(parsed.rest.count)")
+                               "\(verb): expected exactly one container id, got \(count)")
         }
         return parsed.rest[0]
     }

@@ -23,7 +23,7 @@ import Testing
     @Test func alpineRunsWithItsOwnUserlandAndIsolation() throws {
         let script = """
             cat /etc/alpine-release; echo $$; hostname; id -u; ulimit -n
-            grep -c . /proc/self/mountinfo >/dev/null && mount | grep ' / ' | grep -o 'ro,' | head -1
+            mount | grep ' / ' | grep -o 'ro,' | head -1
             grep CapBnd /proc/self/status
             cat /proc/kcore 2>/dev/null | wc -c
             """

@@ -17,7 +17,8 @@ import Testing
     }
 
     @Test func signalsToRunAreForwardedToTheContainer() throws {
-        let script = "trap 'echo got-term; exit 5' TERM; echo ready; while true; do sleep 0.05; done"
+        let script = "trap 'echo got-term; exit 5' TERM; echo ready; "
+            + "while true; do sleep 0.05; done"
         let container = try TestContainer(args: ["sh", "-c", script])
         defer { container.cleanUp() }
         try container.writeSpec()

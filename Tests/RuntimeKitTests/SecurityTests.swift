@@ -6,7 +6,8 @@ import Testing
 /// The security properties of issue 2, each attacked from inside a container.
 @Suite struct SecurityTests {
     @Test func noDescriptorOrDirectoryOfTheRuntimeReachesTheContainer() throws {
-        let container = try TestContainer(args: ["sh", "-c", "ls /proc/$$/fd; readlink /proc/1/cwd"])
+        let script = "ls /proc/$$/fd; readlink /proc/1/cwd"
+        let container = try TestContainer(args: ["sh", "-c", script])
         defer { container.cleanUp() }
         // A host directory open as fd 7 in the caller, as in the "leaky vessels" attacks.
         let hostDirectory = open("/tmp", O_RDONLY | O_DIRECTORY)

@@ -41,14 +41,16 @@ import Testing
 
     @Test func wrongTypesAreNamedByTheirPath() {
         let text = #"{"ociVersion":"1.0.0","process":{"user":{"uid":"root","gid":0},"cwd":"/"}}"#
-        #expect(throws: RuntimeError(.invalidArgument, "process.user.uid must be an integer in range")) {
+        let expected = RuntimeError(.invalidArgument, "process.user.uid must be an integer in range")
+        #expect(throws: expected) {
             try Spec.parse(Array(text.utf8))
         }
         #expect(throws: RuntimeError.self) { try Spec.parse(Array("{\"ociVersion\":".utf8)) }
     }
 
     @Test func theJSONReaderHandlesEscapesUnicodeAndLargeNumbers() throws {
-        let text = #"{"a":"tab\tquote\" \u00e9 \ud83d\ude00","b":[18446744073709551615,-5,1.5e3,true,null]}"#
+        let text = #"{"a":"tab\tquote\" \u00e9 \ud83d\ude00","#
+            + #""b":[18446744073709551615,-5,1.5e3,true,null]}"#
         let value = try JSONValue.parse(Array(text.utf8))
         #expect(value["a"]?.string == "tab\tquote\" é 😀")
         #expect(value["b"]?.array?[0].integer(UInt64.self) == UInt64.max)
