@@ -10,6 +10,15 @@ import SystemKit
 /// The container process's capabilities: the one place runcs talks to the capability
 /// library (`RuntimeSupport.Capabilities`), called by the init around its uid change.
 enum ProcessCapabilities {
+    /// Whether this build applies capability sets (it links RuntimeSupport).
+    static var isApplied: Bool {
+        #if canImport(RuntimeSupport)
+        true
+        #else
+        false
+        #endif
+    }
+
     /// Before setuid: keep the permitted set across the uid change, so that the sets
     /// from config.json can still be applied to a non-root user afterwards.
     static func prepareForUserChange() throws(RuntimeError) {

@@ -24,7 +24,8 @@ import Testing
     }
 
     @Test func thePtyMasterIsSentOverTheConsoleSocketWithItsSize() throws {
-        let container = try TestContainer(args: ["sh", "-c", "tty; stty size"])
+        let script = "tty; stty size; [ -c /dev/console ] && echo console"
+        let container = try TestContainer(args: ["sh", "-c", script])
         defer { container.cleanUp() }
         container.spec.process?.terminal = true
         container.spec.process?.consoleSize = Spec.ConsoleSize(height: 30, width: 100)
@@ -55,7 +56,7 @@ import Testing
             output += buffer[..<got]
         }
         let text = String(decoding: output, as: UTF8.self)
-        #expect(text == "/dev/pts/0\r\n30 100\r\n")
+        #expect(text == "/dev/pts/0\r\n30 100\r\nconsole\r\n")
     }
 
     @Test func aTerminalWithoutConsoleSocketIsRefusedForCreate() throws {
