@@ -11,10 +11,11 @@ extension ContainerInit {
     func setUpRootfs() throws {
         let rootfs = plan.rootfs
 
-        // Nothing we mount may travel back to the host; then the rootfs must be a mount
-        // point for pivot_root.
-        let propagation = try rootPropagation()
-        try mountCall(source: nil, target: "/", type: nil, flags: propagation)
+        // Nothing we mount may travel back to the host, and pivot_root refuses shared
+        // mounts: everything is a slave until the root is in place (`enterRootfs`
+        // applies rootfsPropagation then). The rootfs must be a mount point of its own.
+        _ = try rootPropagation()
+        try mountCall(source: nil, target: "/", type: nil, flags: UInt(MS_SLAVE | MS_REC))
         try mountCall(source: rootfs, target: rootfs, type: nil, flags: UInt(MS_BIND | MS_REC))
 
         let rootFD = try check("open", rootfs) { open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) }
@@ -35,10 +36,10 @@ extension ContainerInit {
         }
     }
 
-    /// `linux.rootfsPropagation` as flags, recursive slave when absent.
-    func rootPropagation() throws -> UInt {
+    /// `linux.rootfsPropagation` as flags, nil when absent.
+    func rootPropagation() throws -> UInt? {
         guard let name = spec.linux?.rootfsPropagation, !name.isEmpty else {
-            return UInt(MS_SLAVE | MS_REC)
+            return nil
         }
         guard let flags = MountOptions.propagations[name] else {
             throw RuntimeError(.invalidArgument, "unknown rootfsPropagation \"\(name)\"")
@@ -204,6 +205,9 @@ extension ContainerInit {
             try check("umount2", "old root") { umount2(".", Int32(MNT_DETACH)) }
         }
         try check("chdir", "/") { chdir("/") }
+        if let propagation = try rootPropagation() {
+            try mountCall(source: nil, target: "/", type: nil, flags: propagation)
+        }
 
         if spec.root?.readonly == true {
             let root = RootPath(root: try check("open", "/") { open("/", O_PATH | O_CLOEXEC) })

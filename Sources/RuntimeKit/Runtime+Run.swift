@@ -7,9 +7,9 @@ import SystemKit
 
 extension Runtime {
     /// `runcs run`: create and start; unless `detach`, also wait for the container's
-    /// process, forwarding our signals to it, delete it, and return its exit status.
-    /// A terminal without a console socket is relayed to our own stdio.
-    public func run(_ id: String, options: CreateOptions, detach: Bool)
+    /// process, forwarding our signals to it, delete it (unless `keep`), and return its
+    /// exit status. A terminal without a console socket is relayed to our own stdio.
+    public func run(_ id: String, options: CreateOptions, detach: Bool, keep: Bool = false)
         throws(RuntimeError) -> Int32
     {
         if detach {
@@ -67,7 +67,9 @@ extension Runtime {
         } else {
             status = Self.waitForwardingSignals(signals, pid: created.pid)
         }
-        try delete(id, force: true)
+        if !keep {
+            try delete(id, force: true)
+        }
         return status
     }
 

@@ -94,8 +94,17 @@ struct SyncSocket {
     /// The next message; nil at end of file (the peer closed or died).
     func receive() throws(SystemError) -> SyncMessage? {
         var buffer = [UInt8](repeating: 0, count: 65536)
-        let got = try Syscall.check("recv") {
-            buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+        var resets = 0
+        var got = -1
+        while got < 0 {
+            got = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            // A peer that exits without reading what we sent resets the socket; the
+            // error is reported once, and what the peer wrote before is still queued.
+            let retry = errno == EINTR || (errno == ECONNRESET && resets == 0)
+            if got < 0 && !retry {
+                throw SystemError(call: "recv", path: "sync socket", errno: errno)
+            }
+            resets += got < 0 && errno == ECONNRESET ? 1 : 0
         }
         if got == 0 {
             return nil

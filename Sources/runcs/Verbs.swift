@@ -37,7 +37,8 @@ enum Verbs {
         let flags = createFlags + [.init("detach", "d"), .init("keep")]
         let parsed = try CommandLineParser(flags).parse(arguments)
         let id = try onlyID(parsed, verb: "run")
-        return try runtime.run(id, options: createOptions(parsed), detach: parsed.isSet("detach"))
+        return try runtime.run(id, options: createOptions(parsed), detach: parsed.isSet("detach"),
+                               keep: parsed.isSet("keep"))
     }
 
     static func state(_ arguments: [String], runtime: Runtime) throws -> Int32 {

@@ -25,7 +25,7 @@ import Testing
             cat /etc/alpine-release; echo $$; hostname; id -u; ulimit -n
             mount | grep ' / ' | grep -o 'ro,' | head -1
             grep CapBnd /proc/self/status
-            cat /proc/kcore 2>/dev/null | wc -c
+            for f in /proc/kcore /proc/timer_list; do [ -e $f ] && cat $f | wc -c; done
             """
         let container = try alpine(script)
         defer { container.cleanUp() }
@@ -37,6 +37,8 @@ import Testing
         #expect(lines.dropFirst().prefix(4) == ["1", "alpine-box", "0", "1024"])
         #expect(lines.dropFirst(5).first == "ro,")
         #expect(lines.dropFirst(6).first?.hasPrefix("CapBnd:") == true)
-        #expect(lines.last == "0")
+        // Every masked file that exists here reads empty (this host has no /proc/kcore).
+        let masked = lines.dropFirst(7)
+        #expect(!masked.isEmpty && masked.allSatisfy { $0 == "0" })
     }
 }

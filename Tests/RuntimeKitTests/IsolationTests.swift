@@ -100,6 +100,19 @@ import Testing
         #expect(result.output == "null-ok\n4\n1:3 600\n/proc/self/fd\npts/ptmx\n")
     }
 
+    @Test func rootfsPropagationSharedMakesTheRootAPeerGroup() throws {
+        let script = "grep -c ' / [^ ]* shared:' /proc/self/mountinfo"
+        let shared = try inside(script) { spec in
+            spec.linux?.rootfsPropagation = "rshared"
+            spec.root?.readonly = false
+        }
+        #expect(shared.output == "1\n", "\(shared.error)")
+        let unshared = try inside(script) { spec in
+            spec.linux?.rootfsPropagation = "rprivate"
+        }
+        #expect(unshared.output == "0\n", "\(unshared.error)")
+    }
+
     @Test func noPivotEntersTheRootWithMoveAndChroot() throws {
         let container = try TestContainer(args: ["sh", "-c", "ls /bin/busybox; echo $$"])
         defer { container.cleanUp() }

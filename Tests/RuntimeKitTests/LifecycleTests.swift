@@ -85,6 +85,36 @@ import Testing
         #expect(try state(container, id) == nil)
     }
 
+    @Test func callsOnOneContainerWaitForItsLock() throws {
+        let container = try TestContainer(args: ["sleep", "30"])
+        defer { container.cleanUp() }
+        let id = container.makeID("lock")
+        #expect(try container.runcs(["create", "-b", container.bundle, id]).status == 0)
+
+        // Hold the container's lock as another runcs would; delete must wait for it.
+        let directory = open("\(container.stateRoot)/\(id)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        #expect(flock(directory, LOCK_EX) == 0)
+        let delete = try TestContainer.spawn([TestContainer.runcsPath, "--root",
+                                              container.stateRoot, "delete", "--force", id])
+        usleep(300_000)
+        var status: Int32 = 0
+        #expect(waitpid(delete.pid, &status, WNOHANG) == 0)
+        #expect(try state(container, id)?.status == .created)
+        close(directory)
+        #expect(delete.wait().status == 0)
+        #expect(try state(container, id) == nil)
+    }
+
+    @Test func runKeepLeavesTheStoppedContainerForDelete() throws {
+        let container = try TestContainer(args: ["true"])
+        defer { container.cleanUp() }
+        let id = container.makeID("keep")
+        let result = try container.runcs(["run", "--keep", "-b", container.bundle, id])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(try state(container, id)?.status == .stopped)
+        #expect(try container.runcs(["delete", id]).status == 0)
+    }
+
     @Test func aSecondCreateOfTheSameIDFails() throws {
         let container = try TestContainer(args: ["sleep", "30"])
         defer { container.cleanUp() }

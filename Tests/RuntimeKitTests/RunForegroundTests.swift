@@ -64,7 +64,7 @@ import Testing
         try FileSystem.writeAtomically(message, text: "handed-over\n")
         let pidFile = "\(container.directory)/run.pid"
         try container.writeSpec()
-        let extra = open(message, O_RDONLY)
+        let extra = open(message, O_RDONLY | O_CLOEXEC)
         defer { close(extra) }
         // fd 7 in runcs; `--preserve-fds 5` keeps 3...7, and the script reads fd 3, so
         // the file goes to 3 through a tiny wrapper shell.

@@ -10,7 +10,7 @@ import Testing
         let container = try TestContainer(args: ["sh", "-c", script])
         defer { container.cleanUp() }
         // A host directory open as fd 7 in the caller, as in the "leaky vessels" attacks.
-        let hostDirectory = open("/tmp", O_RDONLY | O_DIRECTORY)
+        let hostDirectory = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { close(hostDirectory) }
         try container.writeSpec()
         let result = try container.runcs(["run", "-b", container.bundle, container.makeID("fds")],
@@ -23,7 +23,7 @@ import Testing
         let container = try TestContainer(args: ["sh", "-c", "pwd"])
         defer { container.cleanUp() }
         container.spec.process?.cwd = "/proc/self/fd/7"
-        let hostDirectory = open("/tmp", O_RDONLY | O_DIRECTORY)
+        let hostDirectory = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { close(hostDirectory) }
         let result = try container.runcs(["run", "-b", container.bundle, container.makeID("cwd")],
                                           extraFD: hostDirectory)

@@ -8,7 +8,7 @@ import Testing
 @Suite struct TerminalTests {
     /// A listening Unix socket at `path`.
     func makeListener(at path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
@@ -38,6 +38,7 @@ import Testing
                                            "--bundle", container.bundle, id])
         #expect(created.status == 0, "\(created.error)")
         let connection = accept(listener, nil, nil)
+        _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
         defer { close(connection) }
         var master: Int32 = -1
         var tag = [UInt8](repeating: 0, count: 64)
