@@ -29,6 +29,10 @@ let package = Package(
 
         .target(name: "ImageSpec", dependencies: ["CCrypto"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec"]),
+
+        // Runtime support: cgroups, capabilities, seccomp (branch cgroups-seccomp).
+        .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim"]),
+        .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
     ],
     swiftLanguageModes: [.v6]
 )
