@@ -150,7 +150,7 @@ extension CgroupManager {
         let directory = directories[0]
         let cgroup = directory.path
         if !resources.devices.isEmpty {
-            throw CgroupError.deviceRulesUnsupported(path: cgroup)
+            try CgroupDeviceProgram(rules: resources.devices).attach(to: cgroup)
         }
         try enableUnifiedControllers(Self.unifiedControllers(for: resources), for: directory)
 

@@ -293,9 +293,79 @@ import Testing
         #expect(throws: noPids) {
             try manager.update(resources: CgroupResources(pidsLimit: 10))
         }
-        let noDevices = CgroupError.deviceRulesUnsupported(path: Self.unifiedMount + name)
-        #expect(throws: noDevices) {
-            try manager.update(resources: CgroupResources(devices: CgroupDeviceRule.defaultRules))
+    }
+
+    /// The script of a process that, once let go, opens device nodes and reports.
+    static let deviceScript = """
+        read line
+        for probe in "write /dev/null" "read /dev/zero" "write /dev/zero" "read /dev/full"; do
+          set -- $probe
+          if [ "$1" = write ]; then (: > "$2") 2>/dev/null && r=ok || r=denied
+          else (: < "$2") 2>/dev/null && r=ok || r=denied; fi
+          echo "$1 $2 $r"
+        done
+        echo done
+        """
+
+    /// Starts the device script in the cgroup of `manager` and returns its report lines.
+    static func deviceReport(_ manager: CgroupManager) throws -> [String] {
+        let go = try TestSupport.pipe()
+        let report = try TestSupport.pipe()
+        defer { [go.read, go.write, report.read].forEach { _ = close($0) } }
+        let pid = try TestSupport.spawn(
+            ["/bin/sh", "-c", deviceScript], input: go.read, output: report.write)
+        close(report.write)
+        defer { TestSupport.killAndReap(pid) }
+
+        try manager.add(pid: pid)
+        let wrote = write(go.write, "go\n", 3)
+        #expect(wrote == 3)
+        let lines = TestSupport.readAll(report.read).split(separator: "\n").map(String.init)
+        return lines
+    }
+
+    @Test(.enabled(if: hasUnifiedMount))
+    func unifiedDeviceRulesAreEnforcedByABPFProgram() throws {
+        let name = "/" + TestSupport.uniqueName()
+        let root = CgroupRoot.unified(mountPoint: Self.unifiedMount)
+        let manager = try CgroupManager(path: name, root: root)
+        defer {
+            try? manager.killAll(signal: SIGKILL)
+            try? manager.destroy()
+        }
+
+        let rules = [
+            CgroupDeviceRule(allow: false, access: "rwm"),
+            CgroupDeviceRule(allow: true, type: "c", major: 1, minor: 3, access: "rwm"),
+            CgroupDeviceRule(allow: true, type: "c", major: 1, minor: 5, access: "r"),
+        ]
+        try manager.create(resources: CgroupResources(devices: rules))
+
+        #expect(
+            try Self.deviceReport(manager) == [
+                "write /dev/null ok", "read /dev/zero ok", "write /dev/zero denied",
+                "read /dev/full denied", "done",
+            ])
+
+        // An update replaces the program: now everything but writes to char 1:5.
+        let relaxed = [
+            CgroupDeviceRule(allow: true, access: "rwm"),
+            CgroupDeviceRule(allow: false, type: "c", major: 1, minor: 5, access: "w"),
+        ]
+        try manager.update(resources: CgroupResources(devices: relaxed))
+        #expect(
+            try Self.deviceReport(manager) == [
+                "write /dev/null ok", "read /dev/zero ok", "write /dev/zero denied",
+                "read /dev/full ok", "done",
+            ])
+    }
+
+    @Test func deviceProgramRejectsUnknownLetters() {
+        #expect(throws: CgroupError.invalidValue(name: "device type", value: "x")) {
+            try CgroupDeviceProgram(rules: [CgroupDeviceRule(allow: true, type: "x")])
+        }
+        #expect(throws: CgroupError.invalidValue(name: "device access", value: "rq")) {
+            try CgroupDeviceProgram(rules: [CgroupDeviceRule(allow: true, access: "rq")])
         }
     }
 }
