@@ -170,8 +170,18 @@ import Testing
         #expect(!manager.isFrozen)
         #expect(TestSupport.processState(worker.pid) != "D (disk sleep)")
 
+        // A paused container that is sent a signal other than SIGKILL stays paused.
+        try manager.freeze()
+        try manager.killAll(signal: SIGCONT)
+        #expect(manager.isFrozen)
+        try manager.thaw()
+
         let stats = try manager.stats()
         #expect(stats.pids == CgroupStats.Pids(current: 1, limit: 32))
+        #expect(stats.runcJSON.contains("\"pids\":{\"current\":1,\"limit\":32}"))
+        #expect(stats.runcJSON.contains("\"limit\":67108864,"))
+        let parsed = try ProfileJSON(parsing: Array(stats.runcJSON.utf8))
+        #expect(parsed["cpu"]?["usage"]?["total"]?.uint64 == stats.cpu?.totalUsage)
         #expect(stats.memory?.limit == 64 << 20)
         #expect((stats.memory?.maxUsage ?? 0) > 0)
         #expect((stats.cpu?.totalUsage ?? 0) > 0)
