@@ -368,6 +368,16 @@ import Testing
                 "write /dev/null ok", "read /dev/zero ok", "write /dev/zero denied",
                 "read /dev/full ok", "done",
             ])
+
+        // What a runtime sends for a config that denies every device: the defaults stay.
+        let denyAll = CgroupDeviceRule(allow: false, access: "rwm")
+        let defaults = CgroupResources(devices: [denyAll] + CgroupDeviceRule.defaultAllowed)
+        try manager.update(resources: defaults)
+        #expect(
+            try Self.deviceReport(manager) == [
+                "write /dev/null ok", "read /dev/zero ok", "write /dev/zero ok",
+                "read /dev/full ok", "done",
+            ])
     }
 
     @Test func deviceProgramRejectsUnknownLetters() {
