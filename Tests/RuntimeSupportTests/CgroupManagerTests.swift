@@ -388,4 +388,51 @@ import Testing
             try CgroupDeviceProgram(rules: [CgroupDeviceRule(allow: true, access: "rq")])
         }
     }
+
+    /// The v2 limit files cannot be written for real on this machine (memory, cpu,
+    /// cpuset and pids are bound to v1), so this test points the v2 code at a plain
+    /// directory laid out like a cgroup2 tree and reads back what it wrote: the values
+    /// and formats of the OCI → v2 mapping, not the kernel's acceptance of them.
+    @Test func unifiedLimitValuesOnAStandInTree() throws {
+        var template = Array("/tmp/runcs-cgroup2-standin-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        let top = String(cString: try #require(made))
+        defer { try? FileSystem.removeTree(top) }
+
+        let leaf = top + "/box"
+        try FileSystem.createDirectory(leaf)
+        let controllers = "cpuset cpu io memory pids\n"
+        try FileSystem.writeAtomically(top + "/cgroup.controllers", text: controllers)
+        try FileSystem.writeAtomically(top + "/cgroup.subtree_control", text: "")
+        let files = [
+            "memory.max", "memory.low", "memory.swap.max", "cpu.weight", "cpuset.cpus",
+            "cpuset.mems", "pids.max",
+        ]
+        for name in files {
+            try FileSystem.writeAtomically(leaf + "/" + name, text: "")
+        }
+        try FileSystem.writeAtomically(leaf + "/cpu.max", text: "max 100000\n")
+
+        let manager = try CgroupManager(path: "/box", root: .unified(mountPoint: top))
+        try manager.create(
+            resources: CgroupResources(
+                memoryLimit: 64 << 20, memoryReservation: 16 << 20, memorySwap: 96 << 20,
+                cpuShares: 1024, cpuQuota: 50_000, cpus: "0-1", mems: "0", pidsLimit: 0))
+
+        #expect(try TestSupport.readFile(leaf + "/memory.max") == "67108864")
+        #expect(try TestSupport.readFile(leaf + "/memory.low") == "16777216")
+        #expect(try TestSupport.readFile(leaf + "/memory.swap.max") == "33554432")
+        #expect(try TestSupport.readFile(leaf + "/cpu.weight") == "39")
+        #expect(try TestSupport.readFile(leaf + "/cpu.max") == "50000 100000")
+        #expect(try TestSupport.readFile(leaf + "/cpuset.cpus") == "0-1")
+        #expect(try TestSupport.readFile(leaf + "/pids.max") == "max")
+        // Each controller was enabled in the parent, one "+name" write at a time.
+        #expect(try TestSupport.readFile(top + "/cgroup.subtree_control").hasPrefix("+"))
+
+        #expect(throws: CgroupError.invalidValue(
+            name: "memory.swap", value: "\(32 << 20) (memory limit \(64 << 20))")) {
+            try manager.update(
+                resources: CgroupResources(memoryLimit: 64 << 20, memorySwap: 32 << 20))
+        }
+    }
 }
