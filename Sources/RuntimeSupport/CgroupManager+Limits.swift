@@ -1,12 +1,13 @@
 import SystemKit
 
 extension CgroupManager {
-    /// Writes every non-nil field of `resources` into the cgroup's files.
+    /// Writes every field of `resources` that is set into the cgroup's files.
     func apply(_ resources: CgroupResources) throws {
+        let settled = resources.withUnsetValuesRemoved
         if isUnified {
-            try applyUnified(resources)
+            try applyUnified(settled)
         } else {
-            try applyLegacy(resources)
+            try applyLegacy(settled)
         }
     }
 

@@ -77,7 +77,7 @@ public final class CgroupManager: Sendable {
         try apply(resources)
     }
 
-    /// Moves process `pid` (and, on v1, only that process's thread group) into the cgroup.
+    /// Moves process `pid`, with all its threads, into the cgroup in every hierarchy.
     public func add(pid: pid_t) throws {
         for directory in directories {
             try FileSystem.writeKnob(directory.path + "/cgroup.procs", String(pid))

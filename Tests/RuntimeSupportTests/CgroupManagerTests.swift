@@ -225,6 +225,12 @@ import Testing
         try manager.update(resources: CgroupResources(memoryLimit: 96 << 20, memorySwap: 192 << 20))
         try manager.update(resources: CgroupResources(memoryLimit: 16 << 20, memorySwap: 16 << 20))
         try manager.update(resources: CgroupResources(pidsLimit: -1))
+        // Zeros and empty lists are "not set": nothing changes, the cpuset stays usable.
+        let unset = CgroupResources(
+            memoryLimit: 0, memorySwap: 0, cpuShares: 0, cpuQuota: 0, cpus: "", mems: "",
+            pidsLimit: 0)
+        try manager.update(resources: unset)
+        #expect(try TestSupport.readFile("/sys/fs/cgroup/cpuset\(name)/cpuset.cpus") != "\n")
 
         let memory = "/sys/fs/cgroup/memory\(name)"
         #expect(try TestSupport.readFile(memory + "/memory.limit_in_bytes") == "16777216\n")
@@ -431,7 +437,7 @@ import Testing
         try manager.create(
             resources: CgroupResources(
                 memoryLimit: 64 << 20, memoryReservation: 16 << 20, memorySwap: 96 << 20,
-                cpuShares: 1024, cpuQuota: 50_000, cpus: "0-1", mems: "0", pidsLimit: 0))
+                cpuShares: 1024, cpuQuota: 50_000, cpus: "0-1", mems: "0", pidsLimit: -1))
 
         #expect(try TestSupport.readFile(leaf + "/memory.max") == "67108864")
         #expect(try TestSupport.readFile(leaf + "/memory.low") == "16777216")
