@@ -32,11 +32,22 @@ let package = Package(
 
         // runcs: the OCI runtime (library, C for the clone-to-exec window, thin CLI).
         .target(name: "CRuntime"),
-        .target(name: "RuntimeKit", dependencies: ["CRuntime", "CShim", "SystemKit"]),
+        .target(name: "RuntimeKit",
+                dependencies: ["CRuntime", "CShim", "SystemKit", "RuntimeSupport"]),
         .executableTarget(
             name: "runcs", dependencies: ["RuntimeKit", "SystemKit"],
             linkerSettings: staticStdlib),
         .testTarget(name: "RuntimeKitTests", dependencies: ["RuntimeKit", "SystemKit"]),
+
+        // Runtime support: cgroups, capabilities, seccomp (branch cgroups-seccomp).
+        .target(name: "CRuntimeSupport", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim", "CRuntimeSupport"]),
+        .executableTarget(
+            name: "runtime-support-probe", dependencies: ["RuntimeSupport", "SystemKit", "CShim"],
+            linkerSettings: staticStdlib),
+        // The tests start runtime-support-probe, which `swift build --build-tests` builds
+        // (a dependency on it would pass its -static-stdlib to the test bundle's link).
+        .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -90,12 +90,19 @@ enum ContainerCgroup {
     }
 
     #if canImport(RuntimeSupport)
-    /// config.json's `linux.resources` in the cgroup library's terms.
+    /// config.json's `linux.resources` in the cgroup library's terms. The device rules
+    /// are config.json's, then the devices every container gets, then the ones
+    /// `linux.devices` creates: a container may use each node runcs makes for it.
     static func resources(of spec: Spec) -> CgroupResources {
         let linux = spec.linux?.resources
-        let rules = (linux?.devices ?? []).map { rule in
+        var rules = (linux?.devices ?? []).map { rule in
             CgroupDeviceRule(allow: rule.allow, type: rule.type, major: rule.major,
                              minor: rule.minor, access: rule.access)
+        }
+        rules += CgroupDeviceRule.defaultAllowed
+        rules += (spec.linux?.devices ?? []).map { device in
+            CgroupDeviceRule(allow: true, type: device.type == "u" ? "c" : device.type,
+                             major: device.major, minor: device.minor, access: "rwm")
         }
         return CgroupResources(
             memoryLimit: linux?.memory?.limit, memoryReservation: linux?.memory?.reservation,

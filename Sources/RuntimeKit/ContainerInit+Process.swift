@@ -87,15 +87,20 @@ extension ContainerInit {
     ]
 
     /// Groups, gid, uid, capabilities, umask and no_new_privs, in the order that keeps
-    /// the privileges each step needs until it is done.
-    func changeUser() throws {
+    /// the privileges each step needs until it is done. Without no_new_privs, loading a
+    /// seccomp filter needs CAP_SYS_ADMIN, so it goes first here (the filter must then
+    /// allow the calls that follow); with it, the init loads it just before its exec.
+    func changeUser(seccomp: CompiledSeccomp?) throws {
         let user = process.user
+        if let seccomp, process.noNewPrivileges != true {
+            try seccomp.load()
+        }
         let groups = (user.additionalGids ?? []).map { gid_t($0) }
         try check("setgroups", nil) { setgroups(groups.count, groups) }
         try check("setgid", String(user.gid)) { setgid(user.gid) }
         try ProcessCapabilities.prepareForUserChange()
         try check("setuid", String(user.uid)) { setuid(user.uid) }
-        if let warning = try ProcessCapabilities.apply(process.capabilities) {
+        for warning in try ProcessCapabilities.apply(process.capabilities) {
             warn(warning)
         }
         umask(mode_t(user.umask ?? 0o022))

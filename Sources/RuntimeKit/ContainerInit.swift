@@ -80,13 +80,16 @@ public struct ContainerInit {
             try check("unshare(CLONE_NEWCGROUP)", nil) { cruntime_unshare(CLONE_NEWCGROUP) }
         }
 
+        let seccomp = try spec.linux?.seccomp.map { profile throws(RuntimeError) in
+            try ProcessCapabilities.compileSeccomp(profile)
+        }
         try setHostnames()
         try setUpRootfs()
         try applySysctls()
         try enterRootfs()
         try setUpTerminal()
         try applyLimits()
-        try changeUser()
+        try changeUser(seccomp: seccomp)
         let executable = try prepareExec()
         try check("faccessat", StateStore.execFifoName) {
             faccessat(stateDirectory, StateStore.execFifoName, W_OK, 0)
@@ -101,6 +104,14 @@ public struct ContainerInit {
 
         try waitForStart()
         Self.setName("runcs:exec")
+        if let seccomp, process.noNewPrivileges == true {
+            do {
+                try seccomp.load()
+            } catch {
+                writeStandardError("runcs: \(error)\n")
+                _exit(127)
+            }
+        }
         exec(executable)
     }
 

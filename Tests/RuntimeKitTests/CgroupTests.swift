@@ -22,8 +22,11 @@ struct CgroupTests {
         container.spec.linux?.resources?.memory = Spec.Memory(limit: 64 << 20)
         container.spec.linux?.resources?.pids = Spec.Pids(limit: 32)
         defer {
-            rmdir("/sys/fs/cgroup/memory/runcs-test")
-            rmdir("/sys/fs/cgroup/pids/runcs-test")
+            // The parent the test named; delete removes only the container's own cgroup.
+            let hierarchies = (try? FileSystem.listDirectory("/sys/fs/cgroup")) ?? []
+            for hierarchy in hierarchies {
+                rmdir("/sys/fs/cgroup/\(hierarchy)/runcs-test")
+            }
             rmdir("/sys/fs/cgroup/runcs-test")
         }
 
