@@ -15,8 +15,10 @@ extension Spec {
             env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                   "TERM=xterm"],
             cwd: "/",
+            // No ambient set: the kernel raises an ambient capability only when it is also
+            // inheritable, and a default that cannot take effect would only warn.
             capabilities: Capabilities(bounding: capabilities, effective: capabilities,
-                                       permitted: capabilities, ambient: capabilities),
+                                       permitted: capabilities),
             rlimits: [Rlimit(type: "RLIMIT_NOFILE", hard: 1024, soft: 1024)],
             noNewPrivileges: true)
 

@@ -6,6 +6,18 @@ import Testing
 /// when runcs is built with RuntimeSupport.
 @Suite(.enabled(if: Runtime.appliesCapabilities, "runcs is built without capability support"))
 struct CapabilityTests {
+    @Test func ambientCapabilitiesThatAreAlsoInheritableAreRaised() throws {
+        let container = try TestContainer(args: ["grep", "^CapAmb", "/proc/self/status"])
+        defer { container.cleanUp() }
+        let kill = ["CAP_KILL"]
+        container.spec.process?.user = Spec.User(uid: 1000, gid: 1000)
+        container.spec.process?.capabilities = Spec.Capabilities(
+            bounding: kill, effective: kill, inheritable: kill, permitted: kill, ambient: kill)
+        let result = try container.run()
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output == "CapAmb:\t0000000000000020\n")
+    }
+
     @Test func theDefaultSetsAreTheOnlyCapabilitiesLeft() throws {
         let container = try TestContainer(args: ["grep", "^Cap", "/proc/self/status"])
         defer { container.cleanUp() }
@@ -19,9 +31,8 @@ struct CapabilityTests {
         #expect(sets.first { $0.first == "CapBnd:" }?.last == mask)
         #expect(sets.first { $0.first == "CapEff:" }?.last == mask)
         #expect(sets.first { $0.first == "CapPrm:" }?.last == mask)
-        // Ambient capabilities must also be inheritable, which the default spec leaves
-        // empty: the kernel keeps them off, as it does under runc.
         #expect(sets.first { $0.first == "CapAmb:" }?.last == "0000000000000000")
+        #expect(!result.error.contains("warning"), "\(result.error)")
         #expect(sets.first { $0.first == "CapInh:" }?.last == "0000000000000000")
     }
 }
