@@ -70,13 +70,19 @@ public struct ContainerInit {
 
     /// Every step, in the order the kernel needs them.
     func run() throws {
-        // The read-only copy of runcs stays our executable; no path leads to it anymore.
-        if let executable = plan.protectedExecutable {
+        // The read-only bind of runcs stays our executable but must not stay reachable:
+        // pivot_root detaches it with the old root; MS_MOVE + chroot would leave it, so
+        // detach it now (each lazy unmount waits for an RCU grace period: do one, not two).
+        if plan.noPivot, let executable = plan.protectedExecutable {
             try check("umount2", executable) { umount2(executable, Int32(MNT_DETACH)) }
         }
 
-        // The parent has put us in our cgroup: a cgroup namespace made now is rooted there.
+        // The parent joins us to our cgroup while we set up. A cgroup namespace must be
+        // rooted there, so with one we wait now; without, just before reporting ready.
+        var joined = false
         if plan.newCgroupNamespace {
+            try awaitCgroup()
+            joined = true
             try check("unshare(CLONE_NEWCGROUP)", nil) { cruntime_unshare(CLONE_NEWCGROUP) }
         }
 
@@ -98,6 +104,9 @@ public struct ContainerInit {
         // Every descriptor past stdio and the preserved ones vanishes at exec.
         try check("close_range", nil) { cruntime_cloexec_from(UInt32(3 + plan.preserveFDs)) }
         resetSignals()
+        if !joined {
+            try awaitCgroup()
+        }
         _ = cshim_prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)
         try sync.send(.ready)
         sync.close()
@@ -113,6 +122,13 @@ public struct ContainerInit {
             }
         }
         exec(executable)
+    }
+
+    /// Waits for the parent's word that we are in our cgroup.
+    func awaitCgroup() throws {
+        guard case .joined = try sync.receive() else {
+            throw RuntimeError(.internal, "init: the parent did not confirm the cgroup")
+        }
     }
 
     /// Blocks on the exec fifo until `runcs start` (or `run`) opens it, then tells it

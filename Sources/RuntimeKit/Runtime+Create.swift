@@ -64,8 +64,6 @@ extension Runtime {
             }
         }
 
-        let cgroupsPath = ContainerCgroup.path(for: spec, id: id)
-        try ContainerCgroup.create(for: spec, id: id, pid: pid)
 
         let plan = InitPlan(id: id, bundle: bundle, configPath: configPath, rootfs: rootfs,
                             noPivot: options.noPivot, hasConsoleSocket: consoleFD != nil,
@@ -80,6 +78,17 @@ extension Runtime {
             }
         } catch {
             // A child that failed before its exec has said why before it closed.
+            try awaitReady(launcher.parent, pid: pid, id: id)
+            throw error
+        }
+
+        // The init sets itself up meanwhile; the first move into a cgroup waits for an
+        // RCU grace period, which this overlaps with the init's own.
+        let cgroupsPath = ContainerCgroup.path(for: spec, id: id)
+        try ContainerCgroup.create(for: spec, id: id, pid: pid)
+        do {
+            try launcher.parent.send(.joined)
+        } catch {
             try awaitReady(launcher.parent, pid: pid, id: id)
             throw error
         }
@@ -112,7 +121,7 @@ extension Runtime {
                 logger.warning(text, ["id": id])
             case .failed(let text):
                 throw RuntimeError(.internal, text)
-            case .plan, nil:
+            case .plan, .joined, nil:
                 let status = HostProcess.waitForChild(pid)
                 throw RuntimeError(.internal, "container init exited with status \(status)")
             }

@@ -9,9 +9,11 @@ import SystemKit
 /// ```
 /// runcs create (parent)              clone child (C)             runcs init (Swift)
 ///   socketpair, clone ───────────────▶ setns, bind exe ro, exec ──▶ start
-///   cgroup add pid
 ///   .plan(json) ────────────────────────────────────────────────▶ read plan
 ///   fd: state dir, [console socket] ────────────────────────────▶ mounts, pivot_root, ...
+///   cgroup create, add pid
+///   .joined ────────────────────────────────────────────────────▶ (awaited before ready,
+///                                                                  or first with cgroupns)
 ///        ◀──────────────────────────────────────────────────────── .warning(text)*
 ///        ◀──────────────────────────────────────────────────────── .ready | .failed(text)
 ///   write state.json, exit                                          open exec.fifo, wait
@@ -20,6 +22,7 @@ import SystemKit
 /// A child that fails before its exec writes `child-error <step> <errno>` instead.
 enum SyncMessage: Equatable {
     case plan([UInt8])
+    case joined
     case warning(String)
     case ready
     case failed(String)
@@ -28,6 +31,7 @@ enum SyncMessage: Equatable {
         switch self {
         case .plan(let json): Array("plan ".utf8) + json
         case .warning(let text): Array("warning \(text)".utf8)
+        case .joined: Array("joined".utf8)
         case .ready: Array("ready".utf8)
         case .failed(let text): Array("error \(text)".utf8)
         }
@@ -39,6 +43,8 @@ enum SyncMessage: Equatable {
             self = .plan(Array(bytes.dropFirst(5)))
         } else if text.hasPrefix("warning ") {
             self = .warning(String(text.dropFirst(8)))
+        } else if text == "joined" {
+            self = .joined
         } else if text == "ready" {
             self = .ready
         } else if text.hasPrefix("error ") {
