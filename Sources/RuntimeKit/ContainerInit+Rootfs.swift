@@ -112,12 +112,21 @@ extension ContainerInit {
     /// A cgroup mount: the v2 hierarchy when the host has only that, otherwise a tmpfs
     /// holding one v1 hierarchy per controller set, as the host mounts them.
     func mountCgroups(_ mount: Spec.Mount, options: MountOptions, in root: RootPath) throws {
+        // Without a cgroup namespace a fresh cgroup mount would show the host's whole
+        // tree: bind the container's own cgroup instead, which needs us to be in it.
+        try awaitCgroup()
+        let own = plan.newCgroupNamespace ? [:] : ownCgroupPaths()
         let target = try root.create(mount.destination, directory: true)
         defer { close(target) }
         let cgroup2Magic = 0x6367_7270
         if cruntime_filesystem_type("/sys/fs/cgroup") == cgroup2Magic {
-            try mountCall(source: "cgroup2", target: RootPath.procPath(target), type: "cgroup2",
-                          flags: options.flags, shown: mount.destination)
+            if let path = own[""] {
+                try bindCgroup("/sys/fs/cgroup\(path)", at: target, options: options,
+                               shown: mount.destination, in: root)
+            } else {
+                try mountCall(source: "cgroup2", target: RootPath.procPath(target),
+                              type: "cgroup2", flags: options.flags, shown: mount.destination)
+            }
             return
         }
 
@@ -128,12 +137,43 @@ extension ContainerInit {
             let path = "\(mount.destination)/\(name)"
             let directory = try root.create(path, directory: true)
             defer { close(directory) }
-            try mountCall(source: "cgroup", target: RootPath.procPath(directory), type: "cgroup",
-                          flags: options.flags, data: controllers, shown: path)
+            if let own = own[controllers] {
+                try bindCgroup("/sys/fs/cgroup/\(name)\(own)", at: directory, options: options,
+                               shown: path, in: root)
+            } else {
+                try mountCall(source: "cgroup", target: RootPath.procPath(directory),
+                              type: "cgroup", flags: options.flags, data: controllers, shown: path)
+            }
         }
         if options.flags & UInt(MS_RDONLY) != 0 {
             try remount(mount.destination, in: root, flags: options.flags)
         }
+    }
+
+    /// Binds the host cgroup directory `source` at `target` with the mount's flags.
+    func bindCgroup(_ source: String, at target: Int32, options: MountOptions, shown: String,
+                    in root: RootPath) throws {
+        try mountCall(source: source, target: RootPath.procPath(target), type: nil,
+                      flags: UInt(MS_BIND), shown: shown)
+        if options.flags != 0 {
+            try remount(shown, in: root, flags: options.flags)
+        }
+    }
+
+    /// Our cgroup in each hierarchy, from /proc/self/cgroup, keyed by its controllers as
+    /// mount options name them ("cpu,cpuacct", "name=systemd"; "" for v2).
+    func ownCgroupPaths() -> [String: String] {
+        guard let text = try? FileSystem.readText("/proc/self/cgroup") else {
+            return [:]
+        }
+        var paths: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            let controllers = fields[1].split(separator: ",").sorted().joined(separator: ",")
+            paths[controllers] = fields[2] == "/" ? "" : String(fields[2])
+        }
+        return paths
     }
 
     /// The host's v1 hierarchies: mount directory name and its mount options naming
@@ -157,7 +197,7 @@ extension ContainerInit {
                 known.contains(String(option)) || option.hasPrefix("name=")
             }
             guard !controllers.isEmpty, !name.contains("/") else { continue }
-            result.append((name, controllers.joined(separator: ",")))
+            result.append((name, controllers.map(String.init).sorted().joined(separator: ",")))
         }
         return result
     }

@@ -20,6 +20,8 @@ public struct ContainerInit {
     let stateDirectory: Int32
     /// A connected socket to the console socket's listener, when a terminal is wanted.
     let consoleSocket: Int32?
+    /// Whether the parent has confirmed our cgroup.
+    let cgroupJoin = CgroupJoin()
 
     /// The environment variable that carries the sync socket's descriptor number.
     static let syncVariable = "_RUNCS_SYNC_FD"
@@ -78,11 +80,10 @@ public struct ContainerInit {
         }
 
         // The parent joins us to our cgroup while we set up. A cgroup namespace must be
-        // rooted there, so with one we wait now; without, just before reporting ready.
-        var joined = false
+        // rooted there, so with one we wait now; without, when a cgroup mount needs it
+        // or at the latest before reporting ready.
         if plan.newCgroupNamespace {
             try awaitCgroup()
-            joined = true
             try check("unshare(CLONE_NEWCGROUP)", nil) { cruntime_unshare(CLONE_NEWCGROUP) }
         }
 
@@ -104,9 +105,7 @@ public struct ContainerInit {
         // Every descriptor past stdio and the preserved ones vanishes at exec.
         try check("close_range", nil) { cruntime_cloexec_from(UInt32(3 + plan.preserveFDs)) }
         resetSignals()
-        if !joined {
-            try awaitCgroup()
-        }
+        try awaitCgroup()
         _ = cshim_prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)
         try sync.send(.ready)
         sync.close()
@@ -124,11 +123,15 @@ public struct ContainerInit {
         exec(executable)
     }
 
-    /// Waits for the parent's word that we are in our cgroup.
+    /// Waits for the parent's word that we are in our cgroup, once.
     func awaitCgroup() throws {
+        guard !cgroupJoin.isDone else {
+            return
+        }
         guard case .joined = try sync.receive() else {
             throw RuntimeError(.internal, "init: the parent did not confirm the cgroup")
         }
+        cgroupJoin.isDone = true
     }
 
     /// Blocks on the exec fifo until `runcs start` (or `run`) opens it, then tells it
@@ -201,4 +204,10 @@ public struct ContainerInit {
 /// Writes `text` to fd 2, ignoring failure: the last words of a failing process.
 func writeStandardError(_ text: String) {
     try? FileDescriptor.standardError.writeAll(text)
+}
+
+/// Whether the init has heard that it is in its cgroup; a class so that the init's
+/// non-mutating steps can record it. Used by the single init thread only.
+final class CgroupJoin {
+    var isDone = false
 }

@@ -7,7 +7,10 @@ import Testing
 /// cgroup gone after delete. Runs when runcs is built with RuntimeSupport.
 @Suite(.enabled(if: Runtime.managesCgroups, "runcs is built without cgroup support"))
 struct CgroupTests {
-    @Test func limitsAreVisibleInsideAndTheCgroupIsRemovedOnDelete() throws {
+    /// With a cgroup namespace /sys/fs/cgroup is a fresh cgroup mount rooted at the
+    /// container's cgroup; without one, a bind of the container's own cgroup directory.
+    @Test(arguments: [true, false])
+    func limitsAreVisibleInsideAndTheCgroupIsRemovedOnDelete(cgroupNamespace: Bool) throws {
         // A cgroup v2-only host has cgroup.controllers at the top of /sys/fs/cgroup.
         let unified = FileSystem.exists("/sys/fs/cgroup/cgroup.controllers")
         let script = unified
@@ -18,7 +21,9 @@ struct CgroupTests {
         let id = container.makeID("cgroup")
         let cgroupsPath = "/runcs-test/\(id)"
         container.spec.linux?.cgroupsPath = cgroupsPath
-        container.spec.linux?.namespaces?.append(Spec.Namespace(type: "cgroup"))
+        if cgroupNamespace {
+            container.spec.linux?.namespaces?.append(Spec.Namespace(type: "cgroup"))
+        }
         container.spec.linux?.resources?.memory = Spec.Memory(limit: 64 << 20)
         container.spec.linux?.resources?.pids = Spec.Pids(limit: 32)
         defer {
