@@ -42,12 +42,7 @@ extension Runtime {
             close(signals)
             cruntime_unblock_forwarded_signals()
         }
-        let created: Created
-        do {
-            created = try create(id, options: options)
-        } catch {
-            throw error
-        }
+        let created = try create(id, options: options)
         var master: Int32 = -1
         if let relayEnd {
             var tag = [UInt8](repeating: 0, count: 64)
