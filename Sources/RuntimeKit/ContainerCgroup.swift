@@ -27,14 +27,31 @@ enum ContainerCgroup {
     }
 
     /// Creates the cgroup with the limits of `spec` and moves `pid` into it.
-    static func create(for spec: Spec, id: String, pid: Int32) throws(RuntimeError) {
+    /// A container's cgroup, made but not yet holding the init.
+    struct Prepared {
+        #if canImport(RuntimeSupport)
+        let manager: CgroupManager
+        #endif
+        let path: String
+        /// The cgroup's directory in each hierarchy, by the hierarchy's mount point.
+        let directories: [String: String]
+    }
+
+    /// Creates the cgroup with the limits of `spec`, before there is a process to put in
+    /// it, so that the init can be told its directories and the move can start at once.
+    static func prepare(for spec: Spec, id: String) throws(RuntimeError) -> Prepared {
+        let path = path(for: spec, id: id)
         #if canImport(RuntimeSupport)
         do {
-            let manager = try CgroupManager(path: path(for: spec, id: id))
+            let manager = try CgroupManager(path: path)
             try manager.create(resources: resources(of: spec))
-            try manager.add(pid: pid)
+            var directories: [String: String] = [:]
+            for directory in manager.directories {
+                directories[directory.mountPoint] = directory.path
+            }
+            return Prepared(manager: manager, path: path, directories: directories)
         } catch {
-            throw RuntimeError(.internal, "set up cgroup \"\(path(for: spec, id: id))\": \(error)")
+            throw RuntimeError(.internal, "set up cgroup \"\(path)\": \(error)")
         }
         #else
         let resources = spec.linux?.resources
@@ -42,6 +59,27 @@ enum ContainerCgroup {
             Logger.shared.warning("cgroup limits ignored: runcs was built without cgroup support",
                                   ["id": id])
         }
+        return Prepared(path: path, directories: [:])
+        #endif
+    }
+
+    /// Moves `pid` into the prepared cgroup. The first move into a v1 cgroup waits for an
+    /// RCU grace period in the kernel: callers overlap it with other work.
+    static func add(_ pid: Int32, to prepared: Prepared) throws(RuntimeError) {
+        #if canImport(RuntimeSupport)
+        do {
+            try prepared.manager.add(pid: pid)
+        } catch {
+            let path = prepared.path
+            throw RuntimeError(.internal, "move pid \(pid) into cgroup \"\(path)\": \(error)")
+        }
+        #endif
+    }
+
+    /// Removes a prepared cgroup whose container never came to be.
+    static func discard(_ prepared: Prepared) {
+        #if canImport(RuntimeSupport)
+        try? prepared.manager.destroy()
         #endif
     }
 

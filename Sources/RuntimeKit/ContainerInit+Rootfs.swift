@@ -113,15 +113,23 @@ extension ContainerInit {
     /// holding one v1 hierarchy per controller set, as the host mounts them.
     func mountCgroups(_ mount: Spec.Mount, options: MountOptions, in root: RootPath) throws {
         // Without a cgroup namespace a fresh cgroup mount would show the host's whole
-        // tree: bind the container's own cgroup instead, which needs us to be in it.
-        try awaitCgroup()
-        let own = plan.newCgroupNamespace ? [:] : ownCgroupPaths()
+        // tree: bind the container's own cgroup directories instead, which the plan names
+        // (or, when runcs manages no cgroups, the ones we sit in once the parent says so).
+        var own: [String: String] = [:]
+        if !plan.newCgroupNamespace {
+            if plan.cgroupDirectories.isEmpty {
+                try awaitCgroup()
+                own = ownCgroupPaths()
+            } else {
+                own = plan.cgroupDirectories
+            }
+        }
         let target = try root.create(mount.destination, directory: true)
         defer { close(target) }
         let cgroup2Magic = 0x6367_7270
         if cruntime_filesystem_type("/sys/fs/cgroup") == cgroup2Magic {
-            if let path = own[""] {
-                try bindCgroup("/sys/fs/cgroup\(path)", at: target, options: options,
+            if let path = own["/sys/fs/cgroup"] {
+                try bindCgroup(path, at: target, options: options,
                                shown: mount.destination, in: root)
             } else {
                 try mountCall(source: "cgroup2", target: RootPath.procPath(target),
@@ -137,9 +145,8 @@ extension ContainerInit {
             let path = "\(mount.destination)/\(name)"
             let directory = try root.create(path, directory: true)
             defer { close(directory) }
-            if let own = own[controllers] {
-                try bindCgroup("/sys/fs/cgroup/\(name)\(own)", at: directory, options: options,
-                               shown: path, in: root)
+            if let own = own["/sys/fs/cgroup/\(name)"] {
+                try bindCgroup(own, at: directory, options: options, shown: path, in: root)
             } else {
                 try mountCall(source: "cgroup", target: RootPath.procPath(directory),
                               type: "cgroup", flags: options.flags, data: controllers, shown: path)
@@ -160,18 +167,27 @@ extension ContainerInit {
         }
     }
 
-    /// Our cgroup in each hierarchy, from /proc/self/cgroup, keyed by its controllers as
-    /// mount options name them ("cpu,cpuacct", "name=systemd"; "" for v2).
+    /// Our cgroup directory in each hierarchy, from /proc/self/cgroup, by the
+    /// hierarchy's mount point (/sys/fs/cgroup/<name> on v1, /sys/fs/cgroup on v2).
     func ownCgroupPaths() -> [String: String] {
         guard let text = try? FileSystem.readText("/proc/self/cgroup") else {
             return [:]
         }
-        var paths: [String: String] = [:]
+        var byControllers: [String: String] = [:]
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3 else { continue }
             let controllers = fields[1].split(separator: ",").sorted().joined(separator: ",")
-            paths[controllers] = fields[2] == "/" ? "" : String(fields[2])
+            byControllers[controllers] = fields[2] == "/" ? "" : String(fields[2])
+        }
+        var paths: [String: String] = [:]
+        if let unified = byControllers[""] {
+            paths["/sys/fs/cgroup"] = "/sys/fs/cgroup\(unified)"
+        }
+        for (name, controllers) in hostCgroupV1Hierarchies() {
+            if let path = byControllers[controllers] {
+                paths["/sys/fs/cgroup/\(name)"] = "/sys/fs/cgroup/\(name)\(path)"
+            }
         }
         return paths
     }

@@ -58,6 +58,7 @@ extension InitPlan {
         fields["preserveFDs"] = .whole(preserveFDs)
         fields["protectedExecutable"] = protectedExecutable.map(JSONValue.string)
         fields["newCgroupNamespace"] = .bool(newCgroupNamespace)
+        fields["cgroupDirectories"] = .object(cgroupDirectories.mapValues(JSONValue.string))
         return .object(fields)
     }
 
@@ -70,6 +71,7 @@ extension InitPlan {
             hasConsoleSocket: try json.bool("hasConsoleSocket") ?? false,
             preserveFDs: try json.integer("preserveFDs") ?? 0,
             protectedExecutable: try json.string("protectedExecutable"),
-            newCgroupNamespace: try json.bool("newCgroupNamespace") ?? false)
+            newCgroupNamespace: try json.bool("newCgroupNamespace") ?? false,
+            cgroupDirectories: try json.stringMap("cgroupDirectories") ?? [:])
     }
 }

@@ -16,4 +16,7 @@ struct InitPlan: Codable, Equatable {
     var protectedExecutable: String?
     /// Whether the init unshares a new cgroup namespace once it sits in its cgroup.
     var newCgroupNamespace: Bool
+    /// The container's cgroup directory in each hierarchy, by mount point, for the bind
+    /// mounts of /sys/fs/cgroup; empty when runcs manages no cgroups.
+    var cgroupDirectories: [String: String]
 }

@@ -54,9 +54,15 @@ extension Runtime {
             ?? options.consoleDescriptor
         defer { if let consoleFD, options.consoleSocket != nil { close(consoleFD) } }
 
+        let cgroup = try ContainerCgroup.prepare(for: spec, id: id)
+        var ready = false
+        defer {
+            if !ready {
+                ContainerCgroup.discard(cgroup)
+            }
+        }
         let launcher = try InitLauncher(spec: spec, preserveFDs: options.preserveFDs)
         let pid = try launcher.spawn()
-        var ready = false
         defer {
             if !ready {
                 Glibc.kill(pid, SIGKILL)
@@ -69,7 +75,8 @@ extension Runtime {
                             noPivot: options.noPivot, hasConsoleSocket: consoleFD != nil,
                             preserveFDs: options.preserveFDs,
                             protectedExecutable: launcher.executable,
-                            newCgroupNamespace: launcher.newCgroupNamespace)
+                            newCgroupNamespace: launcher.newCgroupNamespace,
+                            cgroupDirectories: cgroup.directories)
         do {
             try launcher.parent.send(.plan(Array(plan.json.serialized().utf8)))
             try launcher.parent.send(descriptor: directoryFD)
@@ -83,9 +90,9 @@ extension Runtime {
         }
 
         // The init sets itself up meanwhile; the first move into a cgroup waits for an
-        // RCU grace period, which this overlaps with the init's own.
-        let cgroupsPath = ContainerCgroup.path(for: spec, id: id)
-        try ContainerCgroup.create(for: spec, id: id, pid: pid)
+        // RCU grace period, which this overlaps with the init's work.
+        let cgroupsPath = cgroup.path
+        try ContainerCgroup.add(pid, to: cgroup)
         do {
             try launcher.parent.send(.joined)
         } catch {

@@ -41,7 +41,8 @@ import Testing
 
     @Test func wrongTypesAreNamedByTheirPath() {
         let text = #"{"ociVersion":"1.0.0","process":{"user":{"uid":"root","gid":0},"cwd":"/"}}"#
-        let expected = RuntimeError(.invalidArgument, "process.user.uid must be an integer in range")
+        let expected = RuntimeError(.invalidArgument,
+                                    "process.user.uid must be an integer in range")
         #expect(throws: expected) {
             try Spec.parse(Array(text.utf8))
         }
