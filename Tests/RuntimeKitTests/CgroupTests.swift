@@ -42,4 +42,25 @@ struct CgroupTests {
             : "/sys/fs/cgroup/memory\(cgroupsPath)"
         #expect(!FileSystem.exists(leftover))
     }
+
+    @Test func aFailedCreateLeavesNoCgroup() throws {
+        let container = try TestContainer(args: ["no-such-binary"])
+        defer { container.cleanUp() }
+        let id = container.makeID("cgfail")
+        container.spec.linux?.cgroupsPath = "/runcs-test-failed/\(id)"
+        defer {
+            let hierarchies = (try? FileSystem.listDirectory("/sys/fs/cgroup")) ?? []
+            for hierarchy in hierarchies {
+                rmdir("/sys/fs/cgroup/\(hierarchy)/runcs-test-failed")
+            }
+            rmdir("/sys/fs/cgroup/runcs-test-failed")
+        }
+        let result = try container.run(id)
+        #expect(result.status != 0)
+        #expect(result.error.contains("no-such-binary"))
+        let unified = FileSystem.exists("/sys/fs/cgroup/cgroup.controllers")
+        let leftover = unified ? "/sys/fs/cgroup/runcs-test-failed/\(id)"
+            : "/sys/fs/cgroup/memory/runcs-test-failed/\(id)"
+        #expect(!FileSystem.exists(leftover))
+    }
 }
