@@ -63,4 +63,24 @@ struct CgroupTests {
             : "/sys/fs/cgroup/memory/runcs-test-failed/\(id)"
         #expect(!FileSystem.exists(leftover))
     }
+
+    @Test func killAllSignalsEveryProcessOfTheContainer() throws {
+        // PID 1 of a pid namespace ignores TERM without a handler; its child does not.
+        let container = try TestContainer(args: ["sh", "-c", "sleep 30 & wait"])
+        defer { container.cleanUp() }
+        let id = container.makeID("killall")
+        #expect(try container.runcs(["run", "-d", "-b", container.bundle, id]).status == 0)
+        usleep(100_000)
+        #expect(try container.runcs(["kill", id, "TERM"]).status == 0)
+        usleep(200_000)
+        #expect(try container.runcs(["state", id]).output.contains("running"))
+
+        #expect(try container.runcs(["kill", "--all", id, "TERM"]).status == 0)
+        var stopped = false
+        for _ in 0..<100 where !stopped {
+            usleep(20_000)
+            stopped = try container.runcs(["state", id]).output.contains("stopped")
+        }
+        #expect(stopped)
+    }
 }
