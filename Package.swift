@@ -4,6 +4,7 @@
 //
 //   CShim, CSQLite, CArchive, CCrypto, CCurl   C code and system libraries
 //   SystemKit                                  the thin syscall layer, files, logging
+//   CommandLineKit                             argument parsing shared by the binaries
 //   ImageSpec                                  OCI image types, digests, platforms
 //   (see docs/ARCHITECTURE.md for the rest)
 //
@@ -26,6 +27,9 @@ let package = Package(
 
         .target(name: "SystemKit", dependencies: ["CShim"]),
         .testTarget(name: "SystemKitTests", dependencies: ["SystemKit"]),
+
+        .target(name: "CommandLineKit"),
+        .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
 
         .target(name: "ImageSpec", dependencies: ["CCrypto"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec"]),
