@@ -33,6 +33,10 @@ let package = Package(
 
         .target(name: "ImageSpec", dependencies: ["CCrypto"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec"]),
+
+        // The daemon: containers, tasks, the socket API.
+        .target(name: "ContainerService", dependencies: ["SystemKit"]),
+        .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
     ],
     swiftLanguageModes: [.v6]
 )
