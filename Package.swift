@@ -26,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
 
         .target(name: "SystemKit", dependencies: ["CShim"]),
-        .testTarget(name: "SystemKitTests", dependencies: ["SystemKit"]),
+        .testTarget(name: "SystemKitTests", dependencies: ["SystemKit", "CShim"]),
 
         .target(name: "CommandLineKit"),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
