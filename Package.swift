@@ -34,6 +34,19 @@ let package = Package(
         .target(name: "ImageSpec", dependencies: ["CCrypto"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec"]),
 
+        // varlink: the protocol layer of contaird's socket API (docs/varlink.md), and a
+        // server of org.varlink.certification proving it against the reference client.
+        .target(name: "Varlink", dependencies: ["SystemKit", "CShim"]),
+        .executableTarget(
+            name: "varlink-certification-server",
+            dependencies: ["Varlink", "SystemKit"],
+            linkerSettings: staticStdlib
+        ),
+        .testTarget(
+            name: "VarlinkTests",
+            dependencies: ["Varlink", "SystemKit", "varlink-certification-server"]
+        ),
+
         // The daemon: containers, tasks, the socket API.
         .target(name: "ContainerService", dependencies: ["SystemKit"]),
         .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CShim
+import SystemKit
+
+/// Starts plain POSIX threads, without Dispatch or Foundation, for the server's
+/// accept loop and its connections.
+enum DetachedThread {
+    final class Box {
+        let name: String
+        let body: @Sendable () -> Void
+
+        init(name: String, body: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.body = body
+        }
+    }
+
+    /// Runs `body` on a new detached thread named `name` (at most 15 bytes show in
+    /// `ps -L` and /proc/PID/task/TID/comm).
+    static func start(name: String, _ body: @escaping @Sendable () -> Void)
+        throws(SystemError)
+    {
+        let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { argument in
+            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+            let name = Array(box.name.utf8.prefix(15)).map { CChar(bitPattern: $0) } + [0]
+            name.withUnsafeBufferPointer { pointer in
+                _ = cshim_prctl(15 /* PR_SET_NAME */, UInt(bitPattern: pointer.baseAddress), 0, 0, 0)
+            }
+            box.body()
+            return nil
+        }, box)
+        guard result == 0 else {
+            Unmanaged<Box>.fromOpaque(box).release()
+            throw SystemError(call: "pthread_create", errno: result)
+        }
+        pthread_detach(thread)
+    }
+}
