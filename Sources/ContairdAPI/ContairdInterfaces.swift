@@ -259,7 +259,7 @@ public enum ContairdInterfaces {
         interface io.contaird.System
 
         # The daemon's build.
-        type Version (
+        type BuildVersion (
           # The release, such as "0.1.0".
           version: string,
           # The source revision it was built from.
@@ -269,7 +269,7 @@ public enum ContairdInterfaces {
         )
 
         # What `ctrs info` prints, like `docker info`.
-        type Info (
+        type SystemInfo (
           serverVersion: string,
           containers: int,
           containersRunning: int,
@@ -313,10 +313,10 @@ public enum ContairdInterfaces {
         )
 
         # The daemon's version.
-        method Version() -> (version: Version)
+        method Version() -> (version: BuildVersion)
 
         # The state of the daemon and of the host it manages.
-        method Info() -> (info: Info)
+        method Info() -> (info: SystemInfo)
 
         # Streams events as they happen. Must be called with "more". The first reply carries no
         # event: it says the subscription is in place, so that a client can act and then expect
