@@ -34,9 +34,11 @@ let package = Package(
         .target(name: "ImageSpec", dependencies: ["CCrypto"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec"]),
 
-        // varlink: the protocol layer of contaird's socket API (docs/varlink.md), and a
-        // server of org.varlink.certification proving it against the reference client.
+        // varlink: the protocol layer of contaird's socket API (docs/varlink.md), the
+        // definitions of that API (docs/api, embedded as ContairdAPI), and a server of
+        // org.varlink.certification proving the layer against the reference client.
         .target(name: "Varlink", dependencies: ["SystemKit", "CShim"]),
+        .target(name: "ContairdAPI"),
         .executableTarget(
             name: "varlink-certification-server",
             dependencies: ["Varlink", "SystemKit"],
@@ -44,7 +46,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VarlinkTests",
-            dependencies: ["Varlink", "SystemKit", "varlink-certification-server"]
+            dependencies: ["Varlink", "ContairdAPI", "SystemKit"]
         ),
 
         // The daemon: containers, tasks, the socket API.

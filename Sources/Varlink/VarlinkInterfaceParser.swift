@@ -13,9 +13,10 @@
 ///
 /// Whitespace and `#` comments (to the end of the line) may stand between any two
 /// tokens; the comment lines just above a member are its documentation. An interface
-/// name is reverse-domain (`io.contaird.System`); member names start with a capital;
-/// field names are letters and digits with single underscores between them. Member
-/// names are unique, every named type is defined, and `??` is refused.
+/// name is reverse-domain (`io.contaird.System`, its first label letters only);
+/// member names start with a capital; field names are letters and digits with single
+/// underscores between them. Member names are unique, every named type is defined,
+/// and `??` is refused.
 struct VarlinkInterfaceParser {
     struct Parsed {
         var name = ""
@@ -225,14 +226,15 @@ struct VarlinkInterfaceParser {
         return name
     }
 
-    /// Reverse-domain: two or more dot-separated labels of lowercase letters, digits
-    /// and inner dashes, the first starting with a letter.
+    /// Reverse-domain: a first label of letters, then one or more labels of letters,
+    /// digits and inner dashes (`io.contaird.System`, `org.varlink.service`).
     static func isInterfaceName(_ name: String) -> Bool {
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, let first = labels[0].first, first.isLetter else {
+        guard labels.count >= 2, !labels[0].isEmpty, labels[0].utf8.allSatisfy(isLetter)
+        else {
             return false
         }
-        return labels.allSatisfy { label in
+        return labels.dropFirst().allSatisfy { label in
             !label.isEmpty && label.first != "-" && label.last != "-"
                 && label.utf8.allSatisfy { isAlphanumeric($0) || $0 == UInt8(ascii: "-") }
         }
