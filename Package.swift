@@ -29,6 +29,14 @@ let package = Package(
 
         .target(name: "ImageSpec", dependencies: ["CCrypto"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec"]),
+
+        // Images (issue 4): content store, metadata, import/export, unpack, snapshots.
+        // Linked only into contaird: libarchive drags libxml2 and ICU in.
+        .target(name: "ImageStore",
+                dependencies: ["SystemKit", "ImageSpec", "CShim", "CSQLite", "CArchive",
+                               "CCrypto"]),
+        .testTarget(name: "ImageStoreTests",
+                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive"]),
     ],
     swiftLanguageModes: [.v6]
 )
