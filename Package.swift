@@ -52,6 +52,14 @@ let package = Package(
         // The daemon: containers, tasks, the socket API.
         .target(name: "ContainerService", dependencies: ["SystemKit"]),
         .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
+
+        // Images (issue 4): content store, metadata, import/export, unpack, snapshots.
+        // Linked only into contaird: libarchive drags libxml2 and ICU in.
+        .target(name: "ImageStore",
+                dependencies: ["SystemKit", "ImageSpec", "CShim", "CSQLite", "CArchive",
+                               "CCrypto"]),
+        .testTarget(name: "ImageStoreTests",
+                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive"]),
     ],
     swiftLanguageModes: [.v6]
 )
