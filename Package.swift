@@ -29,6 +29,11 @@ let package = Package(
 
         .target(name: "ImageSpec", dependencies: ["CCrypto"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec"]),
+
+        // Registry client (issue 4): the OCI distribution API over libcurl.
+        .target(name: "Distribution",
+                dependencies: ["SystemKit", "ImageSpec", "CCurl", "CCrypto"]),
+        .testTarget(name: "DistributionTests", dependencies: ["Distribution"]),
     ],
     swiftLanguageModes: [.v6]
 )
