@@ -57,11 +57,11 @@ struct HTTPResponse {
 }
 
 extension StringProtocol {
-    /// The text without leading and trailing spaces, tabs and line ends.
+    /// The text without leading and trailing white space and line ends (`\r\n` is one
+    /// Character in Swift, and counts as white space).
     var trimmingSpaces: String {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        guard let first = firstIndex(where: { !blank($0) }),
-            let last = lastIndex(where: { !blank($0) })
+        guard let first = firstIndex(where: { !$0.isWhitespace }),
+            let last = lastIndex(where: { !$0.isWhitespace })
         else { return "" }
         return String(self[first...last])
     }
