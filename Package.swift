@@ -60,6 +60,11 @@ let package = Package(
                                "CCrypto"]),
         .testTarget(name: "ImageStoreTests",
                     dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive"]),
+
+        // Registry client (issue 4): the OCI distribution API over libcurl.
+        .target(name: "Distribution",
+                dependencies: ["SystemKit", "ImageSpec", "CCurl", "CCrypto"]),
+        .testTarget(name: "DistributionTests", dependencies: ["Distribution"]),
     ],
     swiftLanguageModes: [.v6]
 )
