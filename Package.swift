@@ -65,6 +65,17 @@ let package = Package(
         .target(name: "Distribution",
                 dependencies: ["SystemKit", "ImageSpec", "CCurl", "CCrypto"]),
         .testTarget(name: "DistributionTests", dependencies: ["Distribution"]),
+
+        // runcs: the OCI runtime (library, C for the clone-to-exec window, thin CLI).
+        .target(name: "CRuntime"),
+        .target(name: "RuntimeKit", dependencies: ["CRuntime", "CShim", "SystemKit"]),
+        .executableTarget(
+            name: "runcs", dependencies: ["RuntimeKit", "SystemKit"],
+            linkerSettings: staticStdlib + [
+                // FoundationEssentials' static archive needs these two spelled out.
+                .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+            ]),
+        .testTarget(name: "RuntimeKitTests", dependencies: ["RuntimeKit", "SystemKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,235 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CRuntime
+import SystemKit
+
+extension ContainerInit {
+    /// Makes the rootfs a mount of its own, mounts everything config.json lists into it,
+    /// creates the devices and masks paths, all while the host's /proc is still at /proc
+    /// to reach each target through /proc/self/fd.
+    func setUpRootfs() throws {
+        let rootfs = plan.rootfs
+
+        // Nothing we mount may travel back to the host; then the rootfs must be a mount
+        // point for pivot_root.
+        let propagation = try rootPropagation()
+        try mountCall(source: nil, target: "/", type: nil, flags: propagation)
+        try mountCall(source: rootfs, target: rootfs, type: nil, flags: UInt(MS_BIND | MS_REC))
+
+        let rootFD = try check("open", rootfs) { open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(rootFD) }
+        let root = RootPath(root: rootFD)
+
+        for mount in spec.mounts ?? [] {
+            try mountEntry(mount, in: root)
+        }
+        if !hostDevIsBound {
+            try createDevices(in: root)
+        }
+        for path in spec.linux?.maskedPaths ?? [] {
+            try mask(path, in: root)
+        }
+        for path in spec.linux?.readonlyPaths ?? [] {
+            try makeReadonly(path, in: root)
+        }
+    }
+
+    /// `linux.rootfsPropagation` as flags, recursive slave when absent.
+    func rootPropagation() throws -> UInt {
+        guard let name = spec.linux?.rootfsPropagation, !name.isEmpty else {
+            return UInt(MS_SLAVE | MS_REC)
+        }
+        guard let flags = MountOptions.propagations[name] else {
+            throw RuntimeError(.invalidArgument, "unknown rootfsPropagation \"\(name)\"")
+        }
+        return flags | UInt(MS_REC)
+    }
+
+    /// Whether config.json bind-mounts the host's /dev, in which case its devices are
+    /// the host's and none are created.
+    var hostDevIsBound: Bool {
+        (spec.mounts ?? []).contains { mount in
+            mount.destination == "/dev" && (mount.type == "bind"
+                || MountOptions(mount.options ?? []).isBind)
+        }
+    }
+
+    /// Mounts one `mounts` entry, its destination resolved inside the rootfs.
+    func mountEntry(_ mount: Spec.Mount, in root: RootPath) throws {
+        let options = MountOptions(mount.options ?? [])
+        let isBind = options.isBind || mount.type == "bind"
+        if mount.type == "cgroup" && !isBind {
+            try mountCgroups(mount, options: options, in: root)
+            return
+        }
+
+        let target: Int32
+        if isBind {
+            let source = absoluteSource(mount.source ?? "")
+            var status = stat()
+            try check("stat", source) { stat(source, &status) }
+            let isDirectory = (status.st_mode & S_IFMT) == S_IFDIR
+            target = try root.create(mount.destination, directory: isDirectory)
+            defer { close(target) }
+            let bindFlags = UInt(MS_BIND) | (options.isRecursive ? UInt(MS_REC) : 0)
+            try mountCall(source: source, target: RootPath.procPath(target), type: nil,
+                          flags: bindFlags, shown: mount.destination)
+            if options.flags != 0 {
+                try remount(mount.destination, in: root, flags: options.flags)
+            }
+        } else {
+            target = try root.create(mount.destination, directory: true)
+            defer { close(target) }
+            let type = mount.type ?? "none"
+            try mountCall(source: mount.source ?? type, target: RootPath.procPath(target),
+                          type: type, flags: options.flags, data: options.dataString,
+                          shown: mount.destination)
+        }
+
+        if options.propagation != 0 {
+            let mounted = try root.open(mount.destination)
+            defer { close(mounted) }
+            try mountCall(source: nil, target: RootPath.procPath(mounted), type: nil,
+                          flags: options.propagation, shown: mount.destination)
+        }
+    }
+
+    /// Applies `flags` to the bind mount now at `path` (a fresh lookup reaches the new
+    /// mount, not the directory under it), keeping the flags the kernel locked on it.
+    func remount(_ path: String, in root: RootPath, flags: UInt) throws {
+        let mounted = try root.open(path)
+        defer { close(mounted) }
+        var info = statvfs()
+        try check("fstatvfs", path) { fstatvfs(mounted, &info) }
+        let kept = UInt(info.f_flag) & (ST_NOSUID | ST_NODEV | ST_NOEXEC)
+        let wanted = UInt(MS_BIND | MS_REMOUNT) | flags | kept
+        try mountCall(source: nil, target: RootPath.procPath(mounted), type: nil,
+                      flags: wanted, shown: path)
+    }
+
+    /// A cgroup mount: the v2 hierarchy when the host has only that, otherwise a tmpfs
+    /// holding one v1 hierarchy per controller set, as the host mounts them.
+    func mountCgroups(_ mount: Spec.Mount, options: MountOptions, in root: RootPath) throws {
+        let target = try root.create(mount.destination, directory: true)
+        defer { close(target) }
+        let cgroup2Magic = 0x6367_7270
+        if cruntime_filesystem_type("/sys/fs/cgroup") == cgroup2Magic {
+            try mountCall(source: "cgroup2", target: RootPath.procPath(target), type: "cgroup2",
+                          flags: options.flags, shown: mount.destination)
+            return
+        }
+
+        let tmpfsFlags = options.flags & ~UInt(MS_RDONLY)
+        try mountCall(source: "cgroup", target: RootPath.procPath(target), type: "tmpfs",
+                      flags: tmpfsFlags, data: "mode=755", shown: mount.destination)
+        for (name, controllers) in hostCgroupV1Hierarchies() {
+            let path = "\(mount.destination)/\(name)"
+            let directory = try root.create(path, directory: true)
+            defer { close(directory) }
+            try mountCall(source: "cgroup", target: RootPath.procPath(directory), type: "cgroup",
+                          flags: options.flags, data: controllers, shown: path)
+        }
+        if options.flags & UInt(MS_RDONLY) != 0 {
+            try remount(mount.destination, in: root, flags: options.flags)
+        }
+    }
+
+    /// The host's v1 hierarchies: mount directory name and its mount options naming
+    /// the controllers ("cpu,cpuacct", "name=systemd").
+    func hostCgroupV1Hierarchies() -> [(String, String)] {
+        guard let text = try? FileSystem.readText("/proc/self/mountinfo") else {
+            return []
+        }
+        var result: [(String, String)] = []
+        for line in text.split(separator: "\n") {
+            let halves = line.split(separator: " - ", maxSplits: 1)
+            guard halves.count == 2 else { continue }
+            let after = halves[1].split(separator: " ")
+            guard after.count >= 3, after[0] == "cgroup" else { continue }
+            let before = halves[0].split(separator: " ")
+            guard before.count >= 5, before[4].hasPrefix("/sys/fs/cgroup/") else { continue }
+            let name = String(before[4].dropFirst("/sys/fs/cgroup/".count))
+            let known = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls",
+                         "net_prio", "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc"]
+            let controllers = after[2].split(separator: ",").filter { option in
+                known.contains(String(option)) || option.hasPrefix("name=")
+            }
+            guard !controllers.isEmpty, !name.contains("/") else { continue }
+            result.append((name, controllers.joined(separator: ",")))
+        }
+        return result
+    }
+
+    /// Hides `path`: a read-only empty tmpfs over a directory, /dev/null over a file.
+    func mask(_ path: String, in root: RootPath) throws {
+        guard let fd = try? root.open(path) else {
+            return
+        }
+        defer { close(fd) }
+        var status = stat()
+        try check("fstat", path) { fstat(fd, &status) }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            try mountCall(source: "tmpfs", target: RootPath.procPath(fd), type: "tmpfs",
+                          flags: UInt(MS_RDONLY), shown: path)
+        } else {
+            try mountCall(source: "/dev/null", target: RootPath.procPath(fd), type: nil,
+                          flags: UInt(MS_BIND), shown: path)
+        }
+    }
+
+    /// Makes `path` read-only with a bind mount over itself.
+    func makeReadonly(_ path: String, in root: RootPath) throws {
+        guard let fd = try? root.open(path) else {
+            return
+        }
+        defer { close(fd) }
+        try mountCall(source: RootPath.procPath(fd), target: RootPath.procPath(fd), type: nil,
+                      flags: UInt(MS_BIND | MS_REC), shown: path)
+        try remount(path, in: root, flags: UInt(MS_RDONLY))
+    }
+
+    /// Changes root to the rootfs (pivot_root, or MS_MOVE + chroot with --no-pivot),
+    /// then makes it read-only when config.json asks.
+    func enterRootfs() throws {
+        let rootfs = plan.rootfs
+        try check("chdir", rootfs) { chdir(rootfs) }
+        if plan.noPivot {
+            try mountCall(source: rootfs, target: "/", type: nil, flags: UInt(MS_MOVE))
+            try check("chroot", rootfs) { chroot(".") }
+        } else {
+            // Stack the old root on the new one, then detach it: no directory for it needed.
+            try check("pivot_root", rootfs) { cruntime_pivot_root(".", ".") }
+            try mountCall(source: nil, target: ".", type: nil, flags: UInt(MS_SLAVE | MS_REC))
+            try check("umount2", "old root") { umount2(".", Int32(MNT_DETACH)) }
+        }
+        try check("chdir", "/") { chdir("/") }
+
+        if spec.root?.readonly == true {
+            let root = RootPath(root: try check("open", "/") { open("/", O_PATH | O_CLOEXEC) })
+            defer { close(root.root) }
+            try remount("/", in: root, flags: UInt(MS_RDONLY))
+        }
+    }
+
+    /// A bind source relative to the bundle, as the specification says.
+    func absoluteSource(_ source: String) -> String {
+        source.hasPrefix("/") ? source : "\(plan.bundle)/\(source)"
+    }
+
+    /// mount(2), with a failure that names the operation, both paths, the type, the
+    /// flags by name and the data.
+    func mountCall(source: String?, target: String, type: String?, flags: UInt,
+                   data: String? = nil, shown: String? = nil) throws {
+        let result: Int32 = (data ?? "").withCString { dataPointer in
+            Glibc.mount(source, target, type, flags,
+                        (data ?? "").isEmpty ? nil : UnsafeRawPointer(dataPointer))
+        }
+        if result != 0 {
+            let reason = String(cString: strerror(errno))
+            throw RuntimeError(.internal, "mount \(source ?? "none") to \(shown ?? target) "
+                + "(type \(type ?? "none"), flags \(MountOptions.describe(flags)), "
+                + "data \"\(data ?? "")\"): \(reason)")
+        }
+    }
+}

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CRuntime
+import CShim
+import FoundationEssentials
+import SystemKit
+
+/// The container's first process, from the exec of `runcs init` to the exec of
+/// `process.args`: it sets up the container from the inside, reports to its parent,
+/// and waits on the exec fifo for `runcs start`.
+///
+/// It runs single-threaded (no Task, Dispatch or thread is ever started), which is what
+/// lets it join mount namespaces and change its root.
+public struct ContainerInit {
+    let plan: InitPlan
+    let spec: Spec
+    let process: Spec.Process
+    let sync: SyncSocket
+    /// The container's state directory on the host, holding the exec fifo.
+    let stateDirectory: Int32
+    /// A connected socket to the console socket's listener, when a terminal is wanted.
+    let consoleSocket: Int32?
+
+    /// The environment variable that carries the sync socket's descriptor number.
+    static let syncVariable = "_RUNCS_SYNC_FD"
+
+    /// Runs the init; returns only on failure, with the exit status to use.
+    public static func main() -> Int32 {
+        setName("runcs:init")
+        // Nothing else in the container may read this process's memory or its exe.
+        _ = cshim_prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        umask(0)
+
+        guard let text = getenv(syncVariable), let fd = Int32(String(cString: text)) else {
+            writeStandardError("runcs init: is run by runcs create, not by hand\n")
+            return 2
+        }
+        unsetenv(syncVariable)
+        let sync = SyncSocket(fd: fd)
+        do {
+            let initProcess = try receive(over: sync)
+            try initProcess.run()
+        } catch {
+            try? sync.send(.failed("\(error)"))
+        }
+        return 1
+    }
+
+    /// Reads the plan, config.json and the passed descriptors.
+    static func receive(over sync: SyncSocket) throws -> ContainerInit {
+        guard case .plan(let json) = try sync.receive() else {
+            throw RuntimeError(.internal, "init: the parent sent no plan")
+        }
+        let plan = try JSONDecoder().decode(InitPlan.self, from: Data(json))
+        let spec: Spec
+        do {
+            spec = try JSONDecoder().decode(Spec.self, from: Data(FileSystem.read(plan.configPath)))
+        } catch {
+            throw RuntimeError(.invalidArgument, "load \(plan.configPath): \(error)")
+        }
+        guard let process = spec.process else {
+            throw RuntimeError(.invalidArgument, "config.json has no process")
+        }
+        let stateDirectory = try sync.receiveDescriptor()
+        let consoleSocket = plan.hasConsoleSocket ? try sync.receiveDescriptor() : nil
+        return ContainerInit(plan: plan, spec: spec, process: process, sync: sync,
+                             stateDirectory: stateDirectory, consoleSocket: consoleSocket)
+    }
+
+    /// Every step, in the order the kernel needs them.
+    func run() throws {
+        // The read-only copy of runcs stays our executable; no path leads to it anymore.
+        if let executable = plan.protectedExecutable {
+            try check("umount2", executable) { umount2(executable, Int32(MNT_DETACH)) }
+        }
+
+        // The parent has put us in our cgroup: a cgroup namespace made now is rooted there.
+        if plan.newCgroupNamespace {
+            try check("unshare(CLONE_NEWCGROUP)", nil) { cruntime_unshare(CLONE_NEWCGROUP) }
+        }
+
+        try setHostnames()
+        try setUpRootfs()
+        try applySysctls()
+        try enterRootfs()
+        try setUpTerminal()
+        try applyLimits()
+        try changeUser()
+        let executable = try prepareExec()
+
+        // Every descriptor past stdio and the preserved ones vanishes at exec.
+        try check("close_range", nil) { cruntime_cloexec_from(UInt32(3 + plan.preserveFDs)) }
+        resetSignals()
+        _ = cshim_prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)
+        try sync.send(.ready)
+        sync.close()
+
+        try waitForStart()
+        Self.setName("runcs:exec")
+        exec(executable)
+    }
+
+    /// Blocks on the exec fifo until `runcs start` (or `run`) opens it, then tells it
+    /// we are going.
+    func waitForStart() throws {
+        let fifo = try check("open", StateStore.execFifoName) {
+            openat(stateDirectory, StateStore.execFifoName, O_WRONLY | O_CLOEXEC)
+        }
+        let byte: [UInt8] = [0x30]
+        _ = write(fifo, byte, 1)
+        close(fifo)
+        close(stateDirectory)
+    }
+
+    /// Replaces this process with the container's process; on failure, says why on the
+    /// container's stderr and exits 127, like a shell.
+    func exec(_ executable: String) -> Never {
+        let arguments = process.args ?? []
+        let environment = process.env ?? []
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        execve(executable, argv, envp)
+        let reason = String(cString: strerror(errno))
+        writeStandardError("runcs: exec \(executable): \(reason)\n")
+        _exit(127)
+    }
+
+    func setHostnames() throws {
+        if let hostname = spec.hostname {
+            try check("sethostname", hostname) { sethostname(hostname, hostname.utf8.count) }
+        }
+        if let domainname = spec.domainname {
+            try check("setdomainname", domainname) {
+                setdomainname(domainname, domainname.utf8.count)
+            }
+        }
+    }
+
+    /// Writes each `linux.sysctl` key under /proc/sys, which reflects the namespaces
+    /// of the writer: ours.
+    func applySysctls() throws {
+        for (key, value) in spec.linux?.sysctl ?? [:] {
+            let path = "/proc/sys/" + key.replacing(".", with: "/")
+            do {
+                try FileSystem.writeKnob(path, value)
+            } catch {
+                throw RuntimeError(.invalidArgument, "sysctl \"\(key)\": \(error)")
+            }
+        }
+    }
+
+    /// Sends a warning to the parent, which logs it for the user.
+    func warn(_ text: String) {
+        try? sync.send(.warning(text))
+    }
+
+    /// Calls `body` and turns -1 into a `SystemError` naming `call` and `path`.
+    @discardableResult
+    func check<T: FixedWidthInteger>(_ call: String, _ path: String?, _ body: () -> T)
+        throws(SystemError) -> T
+    {
+        try Syscall.check(call, path: path, body)
+    }
+
+    static func setName(_ name: String) {
+        name.withCString { _ = cshim_prctl(PR_SET_NAME, UInt(bitPattern: $0), 0, 0, 0) }
+    }
+}
+
+/// Writes `text` to fd 2, ignoring failure: the last words of a failing process.
+func writeStandardError(_ text: String) {
+    try? FileDescriptor.standardError.writeAll(text)
+}

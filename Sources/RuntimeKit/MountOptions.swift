@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `options` of a config.json mount split into what mount(2) takes: flags to set,
+/// a propagation change (applied by its own call), and the filesystem's data string.
+struct MountOptions: Equatable {
+    var flags: UInt = 0
+    var propagation: UInt = 0
+    var data: [String] = []
+    var isBind = false
+    var isRecursive = false
+
+    init(_ options: [String]) {
+        for option in options {
+            if let flag = Self.setting[option] {
+                flags |= flag
+            } else if let flag = Self.clearing[option] {
+                flags &= ~flag
+            } else if let flag = Self.propagations[option] {
+                propagation = flag
+            } else if option == "bind" {
+                isBind = true
+            } else if option == "rbind" {
+                isBind = true
+                isRecursive = true
+            } else {
+                data.append(option)
+            }
+        }
+    }
+
+    /// The flags beyond MS_BIND that a bind mount needs a remount for.
+    var remountFlags: UInt {
+        flags
+    }
+
+    var dataString: String {
+        data.joined(separator: ",")
+    }
+
+    static let setting: [String: UInt] = [
+        "ro": UInt(MS_RDONLY), "nosuid": UInt(MS_NOSUID), "nodev": UInt(MS_NODEV),
+        "noexec": UInt(MS_NOEXEC), "sync": UInt(MS_SYNCHRONOUS), "dirsync": UInt(MS_DIRSYNC),
+        "mand": UInt(MS_MANDLOCK), "noatime": UInt(MS_NOATIME),
+        "nodiratime": UInt(MS_NODIRATIME), "relatime": UInt(MS_RELATIME),
+        "strictatime": UInt(MS_STRICTATIME), "silent": UInt(MS_SILENT),
+    ]
+
+    static let clearing: [String: UInt] = [
+        "rw": UInt(MS_RDONLY), "suid": UInt(MS_NOSUID), "dev": UInt(MS_NODEV),
+        "exec": UInt(MS_NOEXEC), "async": UInt(MS_SYNCHRONOUS), "nomand": UInt(MS_MANDLOCK),
+        "atime": UInt(MS_NOATIME), "diratime": UInt(MS_NODIRATIME),
+        "norelatime": UInt(MS_RELATIME), "nostrictatime": UInt(MS_STRICTATIME),
+        "loud": UInt(MS_SILENT), "defaults": 0,
+    ]
+
+    static let propagations: [String: UInt] = [
+        "private": UInt(MS_PRIVATE), "rprivate": UInt(MS_PRIVATE | MS_REC),
+        "shared": UInt(MS_SHARED), "rshared": UInt(MS_SHARED | MS_REC),
+        "slave": UInt(MS_SLAVE), "rslave": UInt(MS_SLAVE | MS_REC),
+        "unbindable": UInt(MS_UNBINDABLE), "runbindable": UInt(MS_UNBINDABLE | MS_REC),
+    ]
+
+    /// `flags` spelled as the MS_ names, for error messages: "MS_BIND|MS_RDONLY".
+    static func describe(_ flags: UInt) -> String {
+        let names: [(UInt, String)] = [
+            (UInt(MS_RDONLY), "MS_RDONLY"), (UInt(MS_NOSUID), "MS_NOSUID"),
+            (UInt(MS_NODEV), "MS_NODEV"), (UInt(MS_NOEXEC), "MS_NOEXEC"),
+            (UInt(MS_REMOUNT), "MS_REMOUNT"), (UInt(MS_BIND), "MS_BIND"),
+            (UInt(MS_MOVE), "MS_MOVE"), (UInt(MS_REC), "MS_REC"),
+            (UInt(MS_PRIVATE), "MS_PRIVATE"), (UInt(MS_SLAVE), "MS_SLAVE"),
+            (UInt(MS_SHARED), "MS_SHARED"), (UInt(MS_UNBINDABLE), "MS_UNBINDABLE"),
+            (UInt(MS_RELATIME), "MS_RELATIME"), (UInt(MS_STRICTATIME), "MS_STRICTATIME"),
+            (UInt(MS_NOATIME), "MS_NOATIME"),
+        ]
+        let parts = names.filter { flags & $0.0 != 0 }.map(\.1)
+        return parts.isEmpty ? "0" : parts.joined(separator: "|")
+    }
+}

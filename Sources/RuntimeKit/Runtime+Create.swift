@@ -1,0 +1,244 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CRuntime
+import FoundationEssentials
+import SystemKit
+
+extension Runtime {
+    /// A container whose init waits on the exec fifo.
+    public struct Created: Sendable {
+        public let id: String
+        public let pid: Int32
+    }
+
+    /// `runcs create`: sets the container up and leaves its init waiting for `start`.
+    /// The init is our child until we exit, which `run` relies on to wait for it.
+    public func create(_ id: String, options: CreateOptions) throws(RuntimeError) -> Created {
+        try StateStore.validate(id: id)
+        let bundle = Self.absolute(options.bundle)
+        let configPath = "\(bundle)/config.json"
+        let spec = try Self.loadSpec(configPath)
+        let rootfs = try Self.rootfsPath(of: spec, bundle: bundle)
+        try Self.validate(spec, options: options)
+        warnAboutOwnership(of: rootfs, id: id)
+
+        let lock = try store.createDirectory(for: id)
+        defer { lock.unlock() }
+        do {
+            return try createLocked(id, spec: spec, bundle: bundle, configPath: configPath,
+                                    rootfs: rootfs, options: options)
+        } catch {
+            try? store.remove(id)
+            throw RuntimeError.wrapping(error, "create container \"\(id)\"")
+        }
+    }
+
+    private func createLocked(_ id: String, spec: Spec, bundle: String, configPath: String,
+                              rootfs: String, options: CreateOptions) throws -> Created {
+        let directory = store.directory(of: id)
+        let fifo = "\(directory)/\(StateStore.execFifoName)"
+        try Syscall.check("mkfifo", path: fifo) { mkfifo(fifo, 0o600) }
+        let directoryFD = try Syscall.check("open", path: directory) {
+            open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC)
+        }
+        defer { close(directoryFD) }
+
+        let consoleFD = try options.consoleSocket.map { path throws in try Self.connect(path) }
+            ?? options.consoleDescriptor
+        defer { if let consoleFD, options.consoleSocket != nil { close(consoleFD) } }
+
+        let launcher = try InitLauncher(spec: spec, preserveFDs: options.preserveFDs)
+        let pid = try launcher.spawn()
+        var ready = false
+        defer {
+            if !ready {
+                Glibc.kill(pid, SIGKILL)
+                _ = HostProcess.waitForChild(pid)
+            }
+        }
+
+        let cgroupsPath = ContainerCgroup.path(for: spec, id: id)
+        try ContainerCgroup.create(for: spec, id: id, pid: pid)
+
+        let plan = InitPlan(id: id, bundle: bundle, configPath: configPath, rootfs: rootfs,
+                            noPivot: options.noPivot, hasConsoleSocket: consoleFD != nil,
+                            preserveFDs: options.preserveFDs,
+                            protectedExecutable: launcher.executable,
+                            newCgroupNamespace: launcher.newCgroupNamespace)
+        try launcher.parent.send(.plan(Array(try JSONEncoder().encode(plan))))
+        try launcher.parent.send(descriptor: directoryFD)
+        if let consoleFD {
+            try launcher.parent.send(descriptor: consoleFD)
+        }
+        try awaitReady(launcher.parent, pid: pid, id: id)
+
+        guard let startTime = HostProcess.startTime(of: pid) else {
+            throw RuntimeError(.internal, "container init exited right after setup")
+        }
+        let state = ContainerState(
+            ociVersion: spec.ociVersion, id: id, pid: pid, initStartTime: startTime,
+            bundle: bundle, rootfs: rootfs, created: Self.now(), owner: Self.ownerName(),
+            annotations: spec.annotations, cgroupsPath: cgroupsPath)
+        try store.save(state)
+        if let pidFile = options.pidFile {
+            try FileSystem.writeAtomically(Self.absolute(pidFile), text: String(pid))
+        }
+        ready = true
+        logger.debug("container created", ["id": id, "pid": pid])
+        return Created(id: id, pid: pid)
+    }
+
+    /// Reads the init's messages until it is ready, passing its warnings on.
+    private func awaitReady(_ sync: SyncSocket, pid: Int32, id: String) throws {
+        defer { sync.close() }
+        while true {
+            switch try sync.receive() {
+            case .ready:
+                return
+            case .warning(let text):
+                logger.warning(text, ["id": id])
+            case .failed(let text):
+                throw RuntimeError(.internal, text)
+            case .plan, nil:
+                let status = HostProcess.waitForChild(pid)
+                throw RuntimeError(.internal, "container init exited with status \(status)")
+            }
+        }
+    }
+
+    /// Reads and decodes config.json.
+    static func loadSpec(_ path: String) throws(RuntimeError) -> Spec {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.read(path)
+        } catch {
+            if error.errno == ENOENT {
+                throw RuntimeError(.notFound, "config file \(path) does not exist")
+            }
+            throw RuntimeError(.internal, "\(error)")
+        }
+        do {
+            return try JSONDecoder().decode(Spec.self, from: Data(bytes))
+        } catch {
+            throw RuntimeError(.invalidArgument, "parse \(path): \(error)")
+        }
+    }
+
+    /// `root.path` as an absolute host path.
+    static func rootfsPath(of spec: Spec, bundle: String) throws(RuntimeError) -> String {
+        guard let path = spec.root?.path, !path.isEmpty else {
+            throw RuntimeError(.invalidArgument, "config.json has no root.path")
+        }
+        let absolute = path.hasPrefix("/") ? path : "\(bundle)/\(path)"
+        guard FileSystem.isDirectory(absolute) else {
+            throw RuntimeError(.notFound, "rootfs \(absolute) does not exist")
+        }
+        return absolute
+    }
+
+    /// Refuses configurations this runtime cannot honour, before anything is made.
+    static func validate(_ spec: Spec, options: CreateOptions) throws(RuntimeError) {
+        guard let process = spec.process, !(process.args ?? []).isEmpty else {
+            throw RuntimeError(.invalidArgument, "config.json: process.args must not be empty")
+        }
+        let namespaces = spec.linux?.namespaces ?? []
+        guard namespaces.contains(where: { $0.type == "mount" && $0.path == nil }) else {
+            throw RuntimeError(.invalidArgument,
+                               "config.json: a new mount namespace is required")
+        }
+        for namespace in namespaces where InitLauncher.cloneFlag(for: namespace.type) == nil {
+            throw RuntimeError(.invalidArgument,
+                               "config.json: unknown namespace type \"\(namespace.type)\"")
+        }
+        if namespaces.contains(where: { $0.type == "user" }) {
+            throw RuntimeError(.invalidArgument,
+                               "config.json: user namespaces are not supported yet")
+        }
+        if process.terminal == true && options.consoleSocket == nil
+            && options.consoleDescriptor == nil {
+            throw RuntimeError(.invalidArgument,
+                "process.terminal needs --console-socket (or run in the foreground)")
+        }
+    }
+
+    /// Warns when the rootfs belongs to someone other than the container's root: runcs
+    /// works, but files the image expects root to own are not, which breaks tools that
+    /// check ownership (ssh, sudo) and makes writes by non-root users fail.
+    func warnAboutOwnership(of rootfs: String, id: String) {
+        var status = stat()
+        guard stat(rootfs, &status) == 0, status.st_uid != 0 else {
+            return
+        }
+        logger.warning("rootfs \(rootfs) is owned by uid \(status.st_uid), not by the "
+            + "container's root (uid 0); the container runs, but to have files owned as the "
+            + "image meant, unpack it as root or run chown -R 0:0 \(rootfs)", ["id": id])
+    }
+
+    /// Connects to the Unix socket at `path` (the console socket).
+    static func connect(_ path: String) throws(SystemError) -> Int32 {
+        let fd = try Syscall.check("socket", path: path) {
+            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(fd)
+            throw SystemError(call: "connect", path: path, errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+        }
+        let length = socklen_t(MemoryLayout<sockaddr_un>.size)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, length) }
+        }
+        if result != 0 {
+            let code = errno
+            close(fd)
+            throw SystemError(call: "connect", path: path, errno: code)
+        }
+        return fd
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") {
+            return path
+        }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else {
+            return path
+        }
+        let cwd = String(cString: buffer)
+        if path.isEmpty || path == "." {
+            return cwd
+        }
+        return cwd == "/" ? "/\(path)" : "\(cwd)/\(path)"
+    }
+
+    /// The current time in RFC 3339 with nanoseconds, UTC.
+    static func now() -> String {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        var parts = tm()
+        var seconds = spec.tv_sec
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-"
+            + "\(pad(Int(parts.tm_mday), 2))T\(pad(Int(parts.tm_hour), 2)):"
+            + "\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))."
+            + "\(pad(spec.tv_nsec, 9))Z"
+    }
+
+    /// The name of the calling user, as runc reports `owner`.
+    static func ownerName() -> String {
+        guard let entry = getpwuid(getuid()) else {
+            return String(getuid())
+        }
+        return String(cString: entry.pointee.pw_name)
+    }
+}

@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SystemKit
+
+extension Runtime {
+    /// `runcs delete`: removes a stopped (or, with `force`, any) container: kills what
+    /// is left of it, removes its cgroup and its state.
+    public func delete(_ id: String, force: Bool) throws(RuntimeError) {
+        let lock: ContainerLock
+        do {
+            lock = try store.lock(id)
+        } catch {
+            // runc's --force succeeds on a container that is already gone.
+            if force && error.code == .notFound {
+                return
+            }
+            throw error
+        }
+        defer { lock.unlock() }
+        let state: ContainerState
+        do {
+            state = try store.load(id)
+        } catch {
+            // A directory without state is a create that died half-way: clean it up.
+            try store.remove(id)
+            return
+        }
+        switch store.status(of: state) {
+        case .stopped:
+            break
+        case .created:
+            terminate(state)
+        case .running, .paused, .creating:
+            guard force else {
+                throw RuntimeError(.invalidState,
+                    "cannot delete container \"\(id)\" that is not stopped: running")
+            }
+            terminate(state)
+        }
+        try ContainerCgroup.destroy(state)
+        try store.remove(id)
+        logger.debug("container deleted", ["id": id])
+    }
+
+    /// SIGKILLs the container's processes and waits until the init is gone.
+    func terminate(_ state: ContainerState) {
+        if (try? ContainerCgroup.killAll(state, signal: SIGKILL)) != true {
+            Glibc.kill(state.pid, SIGKILL)
+        }
+        HostProcess.waitForExit(state.pid)
+    }
+}

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CRuntime
+import SystemKit
+
+extension Runtime {
+    /// `runcs kill`: sends `signal` to the init, or with `all` to every process of the
+    /// container.
+    public func kill(_ id: String, signal: Int32, all: Bool) throws(RuntimeError) {
+        let lock = try store.lock(id)
+        defer { lock.unlock() }
+        let state = try store.load(id)
+        let status = store.status(of: state)
+        guard status != .stopped else {
+            throw RuntimeError.notRunning(id)
+        }
+        if all, try ContainerCgroup.killAll(state, signal: signal) {
+            return
+        }
+        if Glibc.kill(state.pid, signal) != 0 {
+            if errno == ESRCH {
+                throw RuntimeError(.notFound, "container \"\(id)\": no such process")
+            }
+            throw RuntimeError(.internal,
+                "\(SystemError(call: "kill", path: "pid \(state.pid)", errno: errno))")
+        }
+    }
+
+    /// A signal given as a name ("KILL", "SIGKILL", "RTMIN+1") or a number.
+    public static func parseSignal(_ text: String) throws(RuntimeError) -> Int32 {
+        if let number = Int32(text) {
+            guard number > 0 && number <= 64 else {
+                throw RuntimeError(.invalidArgument, "invalid signal \"\(text)\"")
+            }
+            return number
+        }
+        let number = cruntime_signal_number(text)
+        guard number > 0 else {
+            throw RuntimeError(.invalidArgument, "unknown signal \"\(text)\"")
+        }
+        return number
+    }
+}

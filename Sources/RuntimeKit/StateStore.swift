@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
+import SystemKit
+
+/// The state directory given by `--root`: one directory per container holding
+/// `state.json` and, until `start`, the exec fifo.
+///
+/// Two runcs processes acting on one container serialize on an exclusive `flock` of
+/// that container's directory; `state.json` is replaced atomically, so a reader that
+/// takes no lock still sees a whole file.
+public struct StateStore: Sendable {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// The name of the fifo the init blocks on until `start`.
+    static let execFifoName = "exec.fifo"
+
+    public func directory(of id: String) -> String {
+        "\(root)/\(id)"
+    }
+
+    /// Checks that `id` is usable as a directory name and by other tools.
+    public static func validate(id: String) throws(RuntimeError) {
+        let allowed = id.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a)
+                || (byte >= 0x61 && byte <= 0x7a) || byte == 0x2d || byte == 0x5f
+                || byte == 0x2e || byte == 0x2b
+        }
+        guard !id.isEmpty, allowed, id != ".", id != ".." else {
+            throw RuntimeError(.invalidArgument, "invalid container id \"\(id)\"")
+        }
+    }
+
+    /// Makes the container's directory and locks it; fails when it already exists.
+    func createDirectory(for id: String) throws(RuntimeError) -> ContainerLock {
+        do {
+            try FileSystem.createDirectory(root, mode: 0o711)
+        } catch {
+            throw RuntimeError(.internal, "create state root: \(error)")
+        }
+        let path = directory(of: id)
+        if mkdir(path, 0o711) != 0 {
+            if errno == EEXIST {
+                throw RuntimeError(.alreadyExists, "container with id \"\(id)\" already exists")
+            }
+            throw RuntimeError(.internal, "\(SystemError(call: "mkdir", path: path, errno: errno))")
+        }
+        return try lock(id)
+    }
+
+    /// Takes the container's lock, waiting for any other runcs holding it.
+    func lock(_ id: String) throws(RuntimeError) -> ContainerLock {
+        try Self.validate(id: id)
+        let path = directory(of: id)
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT {
+                throw RuntimeError.noSuchContainer(id)
+            }
+            throw RuntimeError(.internal, "\(SystemError(call: "open", path: path, errno: errno))")
+        }
+        do {
+            try Syscall.check("flock", path: path) { flock(fd, LOCK_EX) }
+        } catch {
+            close(fd)
+            throw RuntimeError(.internal, "\(error)")
+        }
+        return ContainerLock(fd: fd, directory: path)
+    }
+
+    /// The saved state of `id`.
+    func load(_ id: String) throws(RuntimeError) -> ContainerState {
+        let path = "\(directory(of: id))/state.json"
+        let bytes: [UInt8]
+        do {
+            bytes = try FileSystem.read(path)
+        } catch {
+            if error.errno == ENOENT {
+                throw RuntimeError.noSuchContainer(id)
+            }
+            throw RuntimeError(.internal, "\(error)")
+        }
+        do {
+            return try JSONDecoder().decode(ContainerState.self, from: Data(bytes))
+        } catch {
+            throw RuntimeError(.internal, "read \(path): \(error)")
+        }
+    }
+
+    /// Replaces the saved state atomically.
+    func save(_ state: ContainerState) throws(RuntimeError) {
+        let path = "\(directory(of: state.id))/state.json"
+        do {
+            let data = try JSONEncoder().encode(state)
+            try FileSystem.writeAtomically(path, Array(data), mode: 0o600)
+        } catch {
+            throw RuntimeError(.internal, "write \(path): \(error)")
+        }
+    }
+
+    /// The status of a container from its saved state and the host's process table.
+    func status(of state: ContainerState) -> ContainerStatus {
+        guard HostProcess.isAlive(state.pid, startTime: state.initStartTime) else {
+            return .stopped
+        }
+        let fifo = "\(directory(of: state.id))/\(Self.execFifoName)"
+        if FileSystem.exists(fifo) {
+            return .created
+        }
+        if ContainerCgroup.isFrozen(state) {
+            return .paused
+        }
+        return .running
+    }
+
+    /// The ids of every container under the root, sorted.
+    func ids() -> [String] {
+        let names = (try? FileSystem.listDirectory(root)) ?? []
+        return names.filter { FileSystem.isDirectory("\(root)/\($0)") }.sorted()
+    }
+
+    /// Removes the container's directory and everything in it.
+    func remove(_ id: String) throws(RuntimeError) {
+        do {
+            try FileSystem.removeTree(directory(of: id))
+        } catch {
+            throw RuntimeError(.internal, "remove state of \"\(id)\": \(error)")
+        }
+    }
+}
+
+/// An exclusive lock on one container's state directory, released by `unlock()`
+/// (closing the descriptor drops the flock).
+struct ContainerLock {
+    let fd: Int32
+    let directory: String
+
+    func unlock() {
+        close(fd)
+    }
+}

@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShim
+import SystemKit
+
+/// The parent–init handshake, one message per SOCK_SEQPACKET datagram.
+///
+/// ```
+/// runcs create (parent)              clone child (C)             runcs init (Swift)
+///   socketpair, clone ───────────────▶ setns, bind exe ro, exec ──▶ start
+///   cgroup add pid
+///   .plan(json) ────────────────────────────────────────────────▶ read plan
+///   fd: state dir, [console socket] ────────────────────────────▶ mounts, pivot_root, ...
+///        ◀──────────────────────────────────────────────────────── .warning(text)*
+///        ◀──────────────────────────────────────────────────────── .ready | .failed(text)
+///   write state.json, exit                                          open exec.fifo, wait
+/// runcs start: open exec.fifo ◀─── one byte ────────────────────── execve(process.args)
+/// ```
+/// A child that fails before its exec writes `child-error <step> <errno>` instead.
+enum SyncMessage: Equatable {
+    case plan([UInt8])
+    case warning(String)
+    case ready
+    case failed(String)
+
+    var encoded: [UInt8] {
+        switch self {
+        case .plan(let json): Array("plan ".utf8) + json
+        case .warning(let text): Array("warning \(text)".utf8)
+        case .ready: Array("ready".utf8)
+        case .failed(let text): Array("error \(text)".utf8)
+        }
+    }
+
+    init(decoding bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if bytes.starts(with: Array("plan ".utf8)) {
+            self = .plan(Array(bytes.dropFirst(5)))
+        } else if text.hasPrefix("warning ") {
+            self = .warning(String(text.dropFirst(8)))
+        } else if text == "ready" {
+            self = .ready
+        } else if text.hasPrefix("error ") {
+            self = .failed(String(text.dropFirst(6)))
+        } else if text.hasPrefix("child-error ") {
+            self = .failed(Self.describeChildError(text))
+        } else {
+            self = .failed("unexpected message from init: \(text)")
+        }
+    }
+
+    /// "child-error setns 1" → "setns: Operation not permitted".
+    static func describeChildError(_ text: String) -> String {
+        let parts = text.split(separator: " ")
+        guard parts.count == 3, let code = Int32(parts[2]) else {
+            return text
+        }
+        return "\(parts[1]): \(String(cString: strerror(code)))"
+    }
+}
+
+/// One end of the sync socketpair.
+struct SyncSocket {
+    let fd: Int32
+
+    /// A connected SOCK_SEQPACKET pair, both ends close-on-exec.
+    static func pair() throws(SystemError) -> (parent: SyncSocket, child: SyncSocket) {
+        var fds: [Int32] = [-1, -1]
+        try Syscall.check("socketpair") {
+            socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                       0, &fds)
+        }
+        return (SyncSocket(fd: fds[0]), SyncSocket(fd: fds[1]))
+    }
+
+    func send(_ message: SyncMessage) throws(SystemError) {
+        let bytes = message.encoded
+        try Syscall.check("send") {
+            bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+        }
+    }
+
+    /// Passes the descriptor `passed` with SCM_RIGHTS.
+    func send(descriptor passed: Int32) throws(SystemError) {
+        let tag: [UInt8] = [0x66]
+        try Syscall.check("sendmsg") {
+            tag.withUnsafeBytes { cshim_send_fd(fd, passed, $0.baseAddress, 1) }
+        }
+    }
+
+    /// The next message; nil at end of file (the peer closed or died).
+    func receive() throws(SystemError) -> SyncMessage? {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let got = try Syscall.check("recv") {
+            buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+        }
+        if got == 0 {
+            return nil
+        }
+        return SyncMessage(decoding: Array(buffer[..<got]))
+    }
+
+    /// The next passed descriptor.
+    func receiveDescriptor() throws(SystemError) -> Int32 {
+        var passed: Int32 = -1
+        var tag: [UInt8] = [0]
+        let got = try Syscall.check("recvmsg") {
+            tag.withUnsafeMutableBytes { cshim_recv_fd(fd, &passed, $0.baseAddress, 1) }
+        }
+        guard got == 1, passed >= 0 else {
+            throw SystemError(call: "recvmsg", path: "sync socket", errno: EBADMSG)
+        }
+        return passed
+    }
+
+    func close() {
+        _ = Glibc.close(fd)
+    }
+}

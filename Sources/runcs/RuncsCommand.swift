@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import RuntimeKit
+import SystemKit
+
+/// runcs's command line: global flags, then one verb with its own flags. Each verb
+/// maps onto one `Runtime` method; this file only parses and prints.
+enum RuncsCommand {
+    static let version = "0.1.0"
+
+    static let globalFlags = CommandLineParser([
+        .init("root", value: true), .init("log", value: true),
+        .init("log-format", value: true), .init("debug"), .init("systemd-cgroup"),
+        .init("criu", value: true), .init("rootless", value: true),
+        .init("version", "v"), .init("help", "h"),
+    ])
+
+    static let usage = """
+        usage: runcs [global options] command [command options] [arguments...]
+
+        commands:
+          spec     write a default config.json in the bundle
+          create   create a container; its process waits for start
+          start    run the process of a created container
+          run      create and start a container, wait for it, delete it
+          state    print a container's state as JSON
+          list     list containers
+          kill     send a signal to a container's process
+          delete   delete a container and its resources
+
+        global options:
+          --root DIR           state directory (default /run/runcs)
+          --log FILE           also write log lines to FILE
+          --log-format FORMAT  text or json
+          --debug              log debug lines
+          --version, --help
+
+        """
+
+    /// Runs the command line `arguments` (without the program name); the exit status.
+    static func main(_ arguments: [String]) -> Int32 {
+        var hasLogFile = false
+        do {
+            let global = try globalFlags.parse(arguments)
+            hasLogFile = try configureLogging(global)
+            if global.isSet("version") {
+                print("runcs version \(version)\nspec: \(Spec.version)")
+                return 0
+            }
+            guard let command = global.rest.first, !global.isSet("help") else {
+                print(usage, terminator: "")
+                return global.isSet("help") ? 0 : 2
+            }
+            if global.isSet("systemd-cgroup") {
+                throw RuntimeError(.unavailable, "--systemd-cgroup is not supported by runcs")
+            }
+            let runtime = Runtime(root: global.value("root") ?? "/run/runcs")
+            return try dispatch(command, Array(global.rest.dropFirst()), runtime: runtime)
+        } catch {
+            report(error, hasLogFile: hasLogFile)
+            return 1
+        }
+    }
+
+    /// Logs to `--log` in `--log-format` when given, else to stderr; quiet unless
+    /// `--debug`. Returns whether a log file is in use.
+    static func configureLogging(_ global: CommandLineParser.Result) throws(RuntimeError) -> Bool {
+        let level: Logger.Level = global.isSet("debug") ? .debug : .warning
+        var format = Logger.Format.text
+        switch global.value("log-format") {
+        case nil, "text": break
+        case "json": format = .json
+        case let other?:
+            throw RuntimeError(.invalidArgument, "unknown log-format \"\(other)\"")
+        }
+        guard let path = global.value("log"), !path.isEmpty else {
+            Logger.shared.configure(level: level, format: format)
+            return false
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw RuntimeError(.invalidArgument,
+                               "\(SystemError(call: "open", path: path, errno: errno))")
+        }
+        Logger.shared.configure(level: level, format: format, output: FileDescriptor(rawValue: fd))
+        return true
+    }
+
+    /// The error on stderr and, when a log file is in use, as its last error line.
+    static func report(_ error: any Error, hasLogFile: Bool) {
+        let message = "\(error)"
+        if hasLogFile {
+            Logger.shared.error(message)
+        }
+        try? FileDescriptor.standardError.writeAll("runcs: \(message)\n")
+    }
+
+    static func dispatch(_ command: String, _ arguments: [String], runtime: Runtime)
+        throws -> Int32
+    {
+        switch command {
+        case "spec": return try Verbs.spec(arguments)
+        case "create": return try Verbs.create(arguments, runtime: runtime)
+        case "start": return try Verbs.start(arguments, runtime: runtime)
+        case "run": return try Verbs.run(arguments, runtime: runtime)
+        case "state": return try Verbs.state(arguments, runtime: runtime)
+        case "list": return try Verbs.list(arguments, runtime: runtime)
+        case "kill": return try Verbs.kill(arguments, runtime: runtime)
+        case "delete": return try Verbs.delete(arguments, runtime: runtime)
+        default:
+            throw RuntimeError(.invalidArgument, "unknown command \"\(command)\"")
+        }
+    }
+}
