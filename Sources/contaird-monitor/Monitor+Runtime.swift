@@ -10,7 +10,8 @@ import SystemKit
 extension Monitor {
     /// Has the runtime create the container, and takes hold of its terminal or pipes.
     func createContainer() throws {
-        let arguments = ["create", "--bundle", options.bundle, "--pid-file", MonitorFiles.initPid]
+        let arguments = ["create", "--bundle", options.bundle,
+                         "--pid-file", statePath(MonitorFiles.initPid)]
         try launch(container, standardInput: options.standardInput) { consoleSocket, stdio in
             try runtime.run(arguments + consoleArguments(consoleSocket) + [options.id],
                             input: stdio?.input, output: stdio?.output,
@@ -42,7 +43,7 @@ extension Monitor {
         let process = SupervisedProcess(execID: id, terminal: request["tty"]?.boolValue ?? false,
                                         started: true)
         let arguments = ["exec", "--process", processPath, "--detach",
-                         "--pid-file", MonitorFiles.execPid(id)]
+                         "--pid-file", statePath(MonitorFiles.execPid(id))]
         let standardInput = request["stdin"]?.boolValue ?? false
         try launch(process, standardInput: standardInput) { consoleSocket, stdio in
             try runtime.run(arguments + consoleArguments(consoleSocket) + [options.id],
@@ -65,6 +66,20 @@ extension Monitor {
 
     func consoleArguments(_ socket: String?) -> [String] {
         socket.map { ["--console-socket", $0] } ?? []
+    }
+
+    /// The absolute path of a file in the state directory: runtimes change directory
+    /// (runc's create goes into the bundle), so relative names would not reach them.
+    func statePath(_ name: String) -> String {
+        options.stateDirectory + "/" + name
+    }
+
+    /// The console socket's address for the runtime: its absolute path, or, when that is
+    /// too long for a socket address, the same file through this process's /proc cwd link.
+    func consoleSocketAddress() -> String {
+        let path = statePath(MonitorFiles.consoleSocket)
+        return path.utf8.count <= 100 ? path
+            : "/proc/\(monitorPid)/cwd/\(MonitorFiles.consoleSocket)"
     }
 
     /// The descriptors a runtime command gives the process when it has no terminal.
@@ -118,7 +133,7 @@ extension Monitor {
             listener.close()
             unlink(MonitorFiles.consoleSocket)
         }
-        try command(MonitorFiles.consoleSocket)
+        try command(consoleSocketAddress())
 
         // The runtime connected and sent the descriptor before it exited successfully.
         try setNonBlocking(listener)
