@@ -1,0 +1,126 @@
+import Glibc
+import MonitorClient
+import SystemKit
+import Testing
+
+@Suite struct LifecycleTests {
+    @Test func outputGoesToTheLogAndTheExitIsRecorded() throws {
+        let container = try TestContainer(
+            "logs", arguments: ["sh", "-c", "echo hello; echo oops >&2; exit 3"])
+        defer { container.remove() }
+
+        let monitor = try MonitorClient.launch(container.spec())
+        #expect(monitor.pid > 0)
+        let status = try monitor.status()
+        #expect(status.state == .created)
+        #expect(status.pid == monitor.pid)
+        try monitor.start()
+
+        let exited = try eventually { try MonitorClient.readExit(container.stateDirectory) != nil }
+        #expect(exited)
+        let record = try MonitorClient.readExit(container.stateDirectory)
+        #expect(record?.exitCode == 3)
+        #expect(record?.signal == 0)
+        #expect(record?.pid == monitor.pid)
+
+        let lines = try FileSystem.readText(container.stateDirectory + "/container.log")
+            .split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        #expect(lines.count == 2)
+        let stdout = lines.first { $0["stream"]?.stringValue == "stdout" }
+        let stderr = lines.first { $0["stream"]?.stringValue == "stderr" }
+        #expect(stdout?["log"]?.stringValue == "hello\n")
+        #expect(stderr?["log"]?.stringValue == "oops\n")
+        #expect(stdout?["time"]?.stringValue?.hasSuffix("Z") == true)
+
+        // With the container gone and no client attached, the monitor leaves.
+        #expect(eventually { !processExists(status.monitorPid) })
+        #expect(!MonitorClient.isAlive(container.stateDirectory))
+    }
+
+    @Test func launchFailureCarriesTheRuntimeError() throws {
+        let container = try TestContainer("broken", arguments: ["true"])
+        defer { container.remove() }
+        unlink(container.bundle + "/config.json")
+
+        do {
+            _ = try MonitorClient.launch(container.spec())
+            Issue.record("launch of a bundle without config.json succeeded")
+        } catch {
+            guard case .createFailed(let id, let message) = error else {
+                Issue.record("unexpected error \(error)")
+                return
+            }
+            #expect(id == container.id)
+            #expect(message.contains("config.json"), "runtime message: \(message)")
+        }
+        #expect(!MonitorClient.isAlive(container.stateDirectory))
+        #expect(!FileSystem.exists(container.stateDirectory + "/" + MonitorFiles.monitorPid))
+    }
+
+    @Test func attachedClientGetsFramedOutputAndFeedsStdin() throws {
+        let container = try TestContainer(
+            "stdin", arguments: ["sh", "-c", "read line; echo \"got $line\"; echo done >&2"])
+        defer { container.remove() }
+
+        let monitor = try MonitorClient.launch(container.spec(stdin: true))
+        let stream = try monitor.attach(stdin: true)
+        defer { stream.close() }
+        try monitor.start()
+        try stream.writeAll("abc\n")
+
+        let output = try readFrames(stream)
+        #expect(output.stdout == "got abc\n")
+        #expect(output.stderr == "done\n")
+        #expect(try MonitorClient.readExit(container.stateDirectory)?.exitCode == 0)
+    }
+
+    @Test func execRunsASecondProcessAndRecordsItsExit() throws {
+        let container = try TestContainer(
+            "exec", arguments: ["sh", "-c", "trap 'exit 9' TERM; while true; do sleep 0.1; done"])
+        defer { container.remove() }
+
+        let monitor = try MonitorClient.launch(container.spec())
+        try monitor.start()
+        let process = try container.processFile(
+            "second", arguments: ["sh", "-c", "echo from-exec; echo warn >&2; exit 4"])
+        let (pid, stream) = try monitor.execAttached(ExecSpec(id: "second", processPath: process))
+        defer { stream.close() }
+        #expect(pid > 0 && pid != monitor.pid)
+
+        let output = try readFrames(stream)
+        #expect(output.stdout == "from-exec\n")
+        #expect(output.stderr == "warn\n")
+        let record = try MonitorClient.readExecExit(container.stateDirectory, exec: "second")
+        #expect(record?.exitCode == 4)
+        #expect(record?.pid == pid)
+
+        // The exec'd output is not the container's: the log stays empty.
+        #expect(try FileSystem.readText(container.stateDirectory + "/container.log").isEmpty)
+
+        try monitor.kill(signal: SIGTERM)
+        #expect(try eventually { try MonitorClient.readExit(container.stateDirectory) != nil })
+        #expect(try MonitorClient.readExit(container.stateDirectory)?.exitCode == 9)
+    }
+
+    @Test func requestsOnAStoppedOrUnknownProcessAreRefused() throws {
+        let container = try TestContainer("refuse", arguments: ["sleep", "30"])
+        defer { container.remove() }
+
+        let monitor = try MonitorClient.launch(container.spec())
+        do {
+            try monitor.resize(rows: 10, cols: 10)
+            Issue.record("resize without a terminal succeeded")
+        } catch {
+            #expect("\(error)".contains("has no terminal"))
+        }
+        do {
+            _ = try monitor.attach(stdin: false, exec: "nothere")
+            Issue.record("attach to an unknown exec succeeded")
+        } catch {
+            #expect("\(error)".contains("no exec \"nothere\""))
+        }
+        try monitor.kill(signal: SIGKILL)
+        #expect(try eventually { try MonitorClient.readExit(container.stateDirectory) != nil })
+        #expect(try MonitorClient.readExit(container.stateDirectory)?.signal == SIGKILL)
+    }
+}
