@@ -14,6 +14,11 @@ import PackageDescription
 
 let staticStdlib: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"])]
 
+// FoundationEssentials' static archive needs its two helper libraries spelled out.
+let staticFoundationEssentials: [LinkerSetting] = staticStdlib + [
+    .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+]
+
 let package = Package(
     name: "contaird",
     platforms: [.macOS(.v15)],
@@ -49,9 +54,10 @@ let package = Package(
             dependencies: ["Varlink", "ContairdAPI", "SystemKit"]
         ),
 
-        // The daemon: containers, tasks, the socket API.
-        .target(name: "ContainerService", dependencies: ["SystemKit"]),
-        .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
+        // PID 1 of containers run with --init: a static C reaper that runs in any image.
+        .executableTarget(name: "contaird-init",
+                         linkerSettings: [.unsafeFlags(["-static-executable"])]),
+
 
         // Images (issue 4): content store, metadata, import/export, unpack, snapshots.
         // Linked only into contaird: libarchive drags libxml2 and ICU in.
@@ -71,10 +77,7 @@ let package = Package(
         .target(name: "RuntimeKit", dependencies: ["CRuntime", "CShim", "SystemKit"]),
         .executableTarget(
             name: "runcs", dependencies: ["RuntimeKit", "SystemKit"],
-            linkerSettings: staticStdlib + [
-                // FoundationEssentials' static archive needs these two spelled out.
-                .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
-            ]),
+            linkerSettings: staticFoundationEssentials),
         .testTarget(name: "RuntimeKitTests", dependencies: ["RuntimeKit", "SystemKit"]),
 
         // Monitor: the per-container monitor process and the library the daemon uses to
@@ -88,6 +91,16 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
         .testTarget(name: "MonitorTests", dependencies: ["MonitorClient", "SystemKit"]),
+
+        // The daemon (issue 5): containers, tasks, the socket API, and its executable.
+        .target(name: "ContainerService",
+                dependencies: ["SystemKit", "CShim", "ImageSpec", "ImageStore", "Distribution",
+                               "RuntimeKit", "Varlink", "ContairdAPI", "MonitorClient"]),
+        .executableTarget(
+            name: "contaird",
+            dependencies: ["ContainerService", "CommandLineKit", "SystemKit"],
+            linkerSettings: staticFoundationEssentials),
+        .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
     ],
     swiftLanguageModes: [.v6]
 )

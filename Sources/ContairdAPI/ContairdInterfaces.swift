@@ -396,9 +396,11 @@ public enum ContairdInterfaces {
           data: string
         )
 
-        # Starts the container's process, creating its task; returns its host pid. A client
-        # that wants the output from the first byte attaches first.
-        method Start(id: string) -> (pid: int)
+        # Starts the container's process, creating its task; returns its host pid. Called
+        # with "upgrade", the connection then carries the process's input and output from its
+        # very first byte, as Attach does (`stdin` keeps its input open): this is how
+        # `ctrs run` starts an interactive container in one round trip.
+        method Start(id: string, stdin: ?bool) -> (pid: int)
 
         # Waits for the init process (or the exec process `execId`) to exit. Returns at once
         # for a process that has already exited, including one that exited while the daemon
@@ -433,9 +435,10 @@ public enum ContairdInterfaces {
           stdin: ?bool
         ) -> (pid: int)
 
-        # Attaches to the container's process. Must be called with "upgrade"; the reply says
-        # whether the stream is a terminal. Attaching before Start loses no output; attaching
-        # again after a daemon restart works.
+        # Attaches to the container's running process. Must be called with "upgrade"; the
+        # reply says whether the stream is a terminal. Output before the attach is in the log
+        # (Logs); to miss none of it, start with Start's "upgrade". Attaching again after a
+        # daemon restart works.
         method Attach(id: string, execId: ?string, stdin: ?bool) -> (tty: bool)
 
         # Sets the terminal size of the init process or of an exec process.

@@ -5,7 +5,7 @@ import CShim
 import SystemKit
 
 /// Mounts and unmounts for image views and probes.
-enum OverlayMount {
+public enum OverlayMount {
     /// Mounts an overlay at `target` through the new mount API, one `lowerdir+` per
     /// layer (topmost first); without `upper` the mount is read-only.
     static func mount(at target: String, lowers: [String], upper: String?, work: String?)
@@ -30,7 +30,7 @@ enum OverlayMount {
     }
 
     /// Performs `mounts` (as `SnapshotStore.prepareActive` returns them) at `target`.
-    static func perform(_ mounts: [Mount], at target: String) throws(ImageStoreError) {
+    public static func perform(_ mounts: [Mount], at target: String) throws(ImageStoreError) {
         for mount in mounts {
             if mount.type == "overlay" {
                 var lowers: [String] = []
@@ -74,7 +74,7 @@ enum OverlayMount {
     }
 
     /// Unmounts `target`.
-    static func unmount(_ target: String) throws(ImageStoreError) {
+    public static func unmount(_ target: String) throws(ImageStoreError) {
         do {
             try Syscall.check("umount2", path: target) { umount2(target, 0) }
         } catch {

@@ -33,6 +33,11 @@ extension Spec {
     public struct ConsoleSize: Codable, Sendable, Equatable {
         public var height: UInt16
         public var width: UInt16
+
+        public init(height: UInt16, width: UInt16) {
+            self.height = height
+            self.width = width
+        }
     }
 
     /// `process.user`: numeric identity inside the container.

@@ -4,11 +4,10 @@ import Glibc
 import Musl
 #endif
 import CShim
-import SystemKit
 
 /// Starts plain POSIX threads, without Dispatch or Foundation, for the server's
 /// accept loop and its connections.
-enum DetachedThread {
+public enum DetachedThread {
     final class Box {
         let name: String
         let body: @Sendable () -> Void
@@ -21,7 +20,7 @@ enum DetachedThread {
 
     /// Runs `body` on a new detached thread named `name` (at most 15 bytes show in
     /// `ps -L` and /proc/PID/task/TID/comm).
-    static func start(name: String, _ body: @escaping @Sendable () -> Void)
+    public static func start(name: String, _ body: @escaping @Sendable () -> Void)
         throws(SystemError)
     {
         let box = Unmanaged.passRetained(Box(name: name, body: body)).toOpaque()
