@@ -34,5 +34,14 @@ public enum MetadataSchema {
                 PRIMARY KEY (lease, kind, resource)
             )
             """),
+        // The daemon's containers (ContainerService.ContainerStore): the record as JSON.
+        Migration(version: 3, name: "containers", sql: """
+            CREATE TABLE containers (
+                id TEXT PRIMARY KEY,
+                record TEXT NOT NULL,
+                created TEXT NOT NULL,
+                updated TEXT NOT NULL
+            )
+            """),
     ]
 }
