@@ -128,7 +128,7 @@ struct TasksEndpoint {
             }
             return try tasks.start(
                 record, bundle: bundle, terminalSize: record.spec.terminalSize,
-                attach: (stdin: parameters.stdin ?? record.spec.stdin ?? false,
+                attach: (stdin: parameters.stdin ?? record.spec.stdin ?? record.spec.tty ?? false,
                          wanted: upgrade))
         }
         guard let stream else {
