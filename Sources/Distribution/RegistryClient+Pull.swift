@@ -188,9 +188,15 @@ extension RegistryClient {
             while let blob = queue.next() {
                 do {
                     let sink = try self.writer(for: blob, store: store)
+                    // Pieces arrive every few kilobytes; a report every 100 ms is plenty
+                    // for a progress bar and keeps the daemon's replies few.
+                    var lastReport = ContinuousClock.now - .seconds(1)
                     let received = try self.fetchBlob(
                         reference, descriptor: blob, into: sink, session: session
                     ) { completed in
+                        let now = ContinuousClock.now
+                        guard now - lastReport >= .milliseconds(100) else { return }
+                        lastReport = now
                         progress?(PullProgress(descriptor: blob, phase: .downloading,
                                                completed: completed, total: blob.size))
                     }
@@ -221,17 +227,20 @@ extension RegistryClient {
     /// Stores a manifest or index already fetched and verified.
     private func write(_ bytes: [UInt8], as descriptor: Descriptor,
                        into store: any ContentProvider) throws {
-        let sink = try writer(for: descriptor, store: store)
-        do {
-            if sink.alreadyHave > 0 {
-                // A leftover partial write of a small document: start it over.
+        var sink = try writer(for: descriptor, store: store)
+        if sink.alreadyHave > 0 {
+            // A leftover partial write of a small document: start it over.
+            sink.abort()
+            sink = try writer(for: descriptor, store: store)
+            guard sink.alreadyHave == 0 else {
                 sink.abort()
-                return try write(bytes, as: descriptor, into: store)
+                throw RegistryError.store(digest: descriptor.digest,
+                                          message: "partial write cannot be discarded")
             }
+        }
+        do {
             try bytes.withUnsafeBytes { try sink.write($0) }
             try sink.commit(digest: descriptor.digest, size: Int64(bytes.count))
-        } catch let error as RegistryError {
-            throw error
         } catch {
             sink.abort()
             throw RegistryError.store(digest: descriptor.digest, message: "\(error)")

@@ -27,9 +27,11 @@ enum TestEnvironment {
         }
     }
 
-    /// A new private directory under $TMPDIR or /tmp.
-    static func temporaryDirectory(_ label: String) throws -> String {
-        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+    /// A new private directory under `parent`, else $TMPDIR or /tmp.
+    static func temporaryDirectory(_ label: String, under parent: String? = nil) throws
+        -> String
+    {
+        let base = parent ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array("\(base)/distribution-\(label)-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard made != nil else {
