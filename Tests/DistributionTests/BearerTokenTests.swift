@@ -46,6 +46,19 @@ import Testing
         let newRequests = registry.requests().dropFirst(before)
         #expect(again.fetched.isEmpty && again.bytesDownloaded == 0)
         #expect(newRequests.map { $0.split(separator: " ")[0] } == ["HEAD"])
+
+        // Another repository of the same registry gets a token for its own scope, asked
+        // for up front (the host's challenge is remembered): no bare request this time.
+        let (_, amd64) = try layout.manifest(architecture: "amd64")
+        _ = try registry.addManifest(amd64, repository: "team/tools", tag: "1")
+        let other = try ImageReference(parsing: "\(registry.domain)/team/tools:1")
+        let beforeOther = registry.requests().count
+        let (descriptor, _) = try client.resolve(other)
+        #expect(descriptor.mediaType == MediaType.ociManifest)
+        let otherRequests = Array(registry.requests().dropFirst(beforeOther))
+        #expect(otherRequests.count == 2)
+        #expect(otherRequests.first?.contains("scope=repository%3Ateam%2Ftools%3Apull") == true)
+        #expect(otherRequests.last?.hasSuffix(" Bearer") == true)
     }
 
     @Test func aRefusedTokenRequestIsUnauthorized() throws {

@@ -100,11 +100,11 @@ final class FakeRegistry {
     }
 
     static let script = #"""
-import base64, http.server, json, os, re, sys, threading
+import base64, http.server, json, os, re, sys, threading, urllib.parse
 
 root, port_file, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 lock = threading.Lock()
-state = {"tokens": set(), "dropped": False, "failed": 0}
+state = {"tokens": {}, "dropped": False, "failed": 0}
 
 def log(line):
     with lock, open(os.path.join(root, "requests.log"), "a") as f:
@@ -133,7 +133,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not options.get("bearer"):
             return True
         header = self.headers.get("Authorization", "")
-        if header.startswith("Bearer ") and header[7:] in state["tokens"]:
+        scope = "repository:%s:pull" % name
+        if header.startswith("Bearer ") and state["tokens"].get(header[7:]) in (scope, "*"):
             return True
         realm = "http://127.0.0.1:%d/token" % self.server.server_port
         challenge = 'Bearer realm="%s",service="test",scope="repository:%s:pull"' % (
@@ -149,9 +150,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 ("%s:%s" % (user, options.get("tokenPassword") or "")).encode()).decode()
             if self.headers.get("Authorization") != expected:
                 return self.error(401, "UNAUTHORIZED", "bad credentials")
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
         with lock:
             token = "token-%d" % (len(state["tokens"]) + 1)
-            state["tokens"].add(token)
+            state["tokens"][token] = query.get("scope", ["*"])[0]
         self.reply(200, json.dumps({"access_token": token, "expires_in": 300}).encode(),
                    {"Content-Type": "application/json"})
 
@@ -167,7 +169,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/token"):
             return self.token()
         if self.path == "/v2/":
-            return self.reply(200, b"{}") if self.authorized("") else None
+            return self.reply(200, b"{}")
         match = re.match(r"^/v2/(.+)/(manifests|blobs)/([^/]+)$", self.path)
         if not match:
             return self.error(404, "NOT_FOUND", "no route")
