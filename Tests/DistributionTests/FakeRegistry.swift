@@ -18,6 +18,11 @@ final class FakeRegistry {
         /// Send `dropAfter` bytes of blob `dropDigest` on its first GET, then hang up.
         var dropDigest: String?
         var dropAfter = 0
+        /// Send `stallAfter` bytes of blob `stallDigest` on its first GET, then go quiet
+        /// for `stallSeconds` before hanging up.
+        var stallDigest: String?
+        var stallAfter = 0
+        var stallSeconds = 0.0
         /// Answer `Range` requests with the whole blob (200).
         var ignoreRange = false
         /// Answer the first N blob GETs with this status (503 or 429 + Retry-After: 1).
@@ -100,11 +105,11 @@ final class FakeRegistry {
     }
 
     static let script = #"""
-import base64, http.server, json, os, re, sys, threading, urllib.parse
+import base64, http.server, json, os, re, sys, threading, time, urllib.parse
 
 root, port_file, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 lock = threading.Lock()
-state = {"tokens": {}, "dropped": False, "failed": 0}
+state = {"tokens": {}, "dropped": False, "stalled": False, "failed": 0}
 
 def log(line):
     with lock, open(os.path.join(root, "requests.log"), "a") as f:
@@ -224,6 +229,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)
+            return
+        with lock:
+            stall = options.get("stallDigest") == digest and not state["stalled"]
+            if stall:
+                state["stalled"] = True
+        if stall:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[:options.get("stallAfter", 0)])
+            self.wfile.flush()
+            time.sleep(options.get("stallSeconds", 0))
+            self.close_connection = True
             return
         ranged = re.match(r"^bytes=(\d+)-$", self.headers.get("Range", ""))
         if ranged and not options.get("ignoreRange"):

@@ -62,6 +62,29 @@ import Testing
         #expect(result.bytesDownloaded == fixture.layer.size + fixture.manifest.config.size)
     }
 
+    @Test func abandonsAStalledTransferAfterTheTimeoutAndResumes() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        var behaviour = FakeRegistry.Behaviour()
+        behaviour.stallDigest = fixture.layer.digest.description
+        behaviour.stallAfter = 500_000
+        behaviour.stallSeconds = 5
+        let registry = try FakeRegistry(behaviour)
+        defer { registry.stop() }
+        let reference = try ImageReference(parsing: "\(registry.domain)/library/alpine:3.20.3")
+
+        let client = RegistryClient(options: RegistryOptions(
+            plainHTTP: true, retryBaseDelayMilliseconds: 20, timeoutSeconds: 1))
+        let started = ContinuousClock.now
+        try client.fetchBlob(reference, descriptor: fixture.layer,
+                             into: try fixture.store.writer(for: fixture.layer),
+                             progress: { _ in })
+        #expect(ContinuousClock.now - started < .seconds(4))
+        #expect(try fixture.store.read(fixture.layer.digest)
+            == fixture.layout.blob(fixture.layer.digest))
+        #expect(registry.requests().last?.contains("bytes=500000-") == true)
+    }
+
     @Test func resumesFromWhatTheStoreKeptOfAnEarlierPull() throws {
         let fixture = try Fixture()
         defer { fixture.remove() }

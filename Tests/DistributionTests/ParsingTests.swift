@@ -107,3 +107,15 @@ import Testing
             == "repository%3Aa%2Fb%3Apull")
     }
 }
+
+@Suite struct RegistryURLTests {
+    @Test func dockerHubIsReachedAtRegistry1() throws {
+        let client = RegistryClient(options: RegistryOptions())
+        let hub = try ImageReference(parsing: "alpine")
+        #expect(client.url(hub, "manifests/\(hub.manifestReference)")
+            == "https://registry-1.docker.io/v2/library/alpine/manifests/latest")
+        let local = try ImageReference(parsing: "localhost:5000/team/app:1")
+        let plain = RegistryClient(options: RegistryOptions(plainHTTP: true))
+        #expect(plain.url(local, "blobs/x") == "http://localhost:5000/v2/team/app/blobs/x")
+    }
+}
