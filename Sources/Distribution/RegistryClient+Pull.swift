@@ -45,7 +45,7 @@ extension RegistryClient {
     /// digest) names content it already has, else from the registry.
     private func resolveRoot(_ reference: ImageReference, store: any ContentProvider,
                              session: HTTPSession) throws -> (Descriptor, [UInt8]) {
-        let known = try reference.digest ?? head(reference, session: session)?.digest
+        let known = try reference.digest ?? headIfAnswered(reference, session: session)
         if let known, store.has(known), let bytes = try? store.read(known),
             Digest.sha256(of: bytes) == known
         {
@@ -59,6 +59,21 @@ extension RegistryClient {
             return try resolve(pinned, session: session)
         }
         return try resolve(reference, session: session)
+    }
+
+    /// The digest a HEAD names, or nil when the registry does not answer HEAD usefully
+    /// (some answer 405 or 400): the GET that follows says the rest. Not found, refused
+    /// and unreachable stay errors.
+    private func headIfAnswered(_ reference: ImageReference, session: HTTPSession) throws
+        -> Digest?
+    {
+        do {
+            return try head(reference, session: session)?.digest
+        } catch RegistryError.status(_, _, let status, _, _) where (400..<500).contains(status) {
+            logger.debug("HEAD not answered, fetching the manifest",
+                         ["ref": reference, "status": status])
+            return nil
+        }
     }
 
     /// Records `descriptor` (with its `bytes`) and everything below it that the pull

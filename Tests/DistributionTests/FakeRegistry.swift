@@ -23,6 +23,8 @@ final class FakeRegistry {
         var stallDigest: String?
         var stallAfter = 0
         var stallSeconds = 0.0
+        /// Answer HEAD of a manifest with 405 Method Not Allowed.
+        var refuseHead = false
         /// Answer `Range` requests with the whole blob (200).
         var ignoreRange = false
         /// Answer the first N blob GETs with this status (503 or 429 + Retry-After: 1).
@@ -186,6 +188,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.blob(reference, head)
 
     def manifest(self, name, reference, head):
+        if head and options.get("refuseHead"):
+            return self.error(405, "UNSUPPORTED", "HEAD not supported")
         if not reference.startswith("sha256:"):
             with open(os.path.join(root, "tags.json")) as f:
                 tags = json.load(f)
@@ -197,7 +201,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
         with open(path, "rb") as f:
             body = f.read()
-        media_type = json.loads(body).get("mediaType", "application/vnd.oci.image.manifest.v1+json")
+        media_type = json.loads(body).get("mediaType",
+                                          "application/vnd.oci.image.manifest.v1+json")
         self.reply(200, body, {"Content-Type": media_type, "Docker-Content-Digest": reference},
                    head)
 

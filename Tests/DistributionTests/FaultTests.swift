@@ -85,6 +85,24 @@ import Testing
         #expect(registry.requests().last?.contains("bytes=500000-") == true)
     }
 
+    @Test func pullsFromARegistryThatRefusesHead() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        var behaviour = FakeRegistry.Behaviour()
+        behaviour.refuseHead = true
+        let registry = try FakeRegistry(behaviour)
+        defer { registry.stop() }
+        let reference = try ImageReference(parsing: "\(registry.domain)/library/alpine:3.20.3")
+
+        let result = try Self.client().pull(reference,
+                                            platform: Platform(parsing: "linux/amd64"),
+                                            store: fixture.store)
+        #expect(result.root.digest == fixture.layout.indexDigest)
+        #expect(fixture.store.has(fixture.layer.digest))
+        let methods = registry.requests().prefix(2).map { $0.split(separator: " ")[0] }
+        #expect(methods == ["HEAD", "GET"])
+    }
+
     @Test func resumesFromWhatTheStoreKeptOfAnEarlierPull() throws {
         let fixture = try Fixture()
         defer { fixture.remove() }
