@@ -103,7 +103,10 @@ extension RegistryClient {
         -> [Descriptor]
     {
         if walk.allPlatforms {
-            return index.manifests
+            // Entries of other types (artifacts such as signatures) are not images.
+            return index.manifests.filter {
+                MediaType.isIndex($0.mediaType) || MediaType.isManifest($0.mediaType)
+            }
         }
         if let best = PlatformSelector.best(index.manifests, for: walk.wanted) {
             return [best]

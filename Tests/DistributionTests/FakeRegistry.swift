@@ -78,8 +78,8 @@ final class FakeRegistry {
         try FileSystem.writeAtomically(blobsDirectory + "/" + digest.hex, bytes)
     }
 
-    /// Adds a manifest and tags it `repository:tag`.
-    func addManifest(_ manifest: ImageManifest, repository: String, tag: String) throws
+    /// Adds a manifest or index and tags it `repository:tag`.
+    func addManifest(_ manifest: some Encodable, repository: String, tag: String) throws
         -> Digest
     {
         let bytes = Array(try JSONEncoder().encode(manifest))

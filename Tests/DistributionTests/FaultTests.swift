@@ -3,8 +3,9 @@ import ImageSpec
 import SystemKit
 import Testing
 
-/// Registries that misbehave: connections dropped mid-blob, Range ignored, transient
-/// errors, blobs that lie about their digest or size, manifests pointing nowhere.
+/// Registries that misbehave (connections dropped or stalled mid-blob, Range or HEAD
+/// ignored, transient errors, blobs that lie about their digest or size, manifests
+/// pointing nowhere) or serve unusual content (nested indexes, artifacts).
 @Suite struct FaultTests {
     /// A store, a layout and the amd64 layer, for the tests below.
     struct Fixture {
@@ -101,6 +102,37 @@ import Testing
         #expect(fixture.store.has(fixture.layer.digest))
         let methods = registry.requests().prefix(2).map { $0.split(separator: " ")[0] }
         #expect(methods == ["HEAD", "GET"])
+    }
+
+    @Test func followsNestedIndexesAndSkipsArtifacts() throws {
+        let fixture = try Fixture()
+        defer { fixture.remove() }
+        let registry = try FakeRegistry(FakeRegistry.Behaviour())
+        defer { registry.stop() }
+
+        // An outer index holding the Alpine index and a signature-like artifact.
+        let inner = Descriptor(mediaType: MediaType.ociIndex, digest: fixture.layout.indexDigest,
+                               size: Int64(try fixture.layout.blob(fixture.layout.indexDigest)
+                                   .count))
+        let artifactBytes = Array(#"{"signature": "not an image"}"#.utf8)
+        let artifactDigest = Digest.sha256(of: artifactBytes)
+        try registry.addBlob(artifactBytes, as: artifactDigest)
+        let artifact = Descriptor(mediaType: "application/vnd.example.signature+json",
+                                  digest: artifactDigest, size: Int64(artifactBytes.count))
+        let outerDigest = try registry.addManifest(ImageIndex(manifests: [artifact, inner]),
+                                                   repository: "library/nested", tag: "1")
+        let reference = try ImageReference(parsing: "\(registry.domain)/library/nested:1")
+
+        let arm64 = try Self.client().pull(reference, platform: Platform(parsing: "linux/arm64"),
+                                           store: fixture.store)
+        let (arm64Entry, _) = try fixture.layout.manifest(architecture: "arm64")
+        #expect(arm64.root.digest == outerDigest)
+        #expect(arm64.manifests.map(\.digest) == [arm64Entry.digest])
+
+        let all = try Self.client().pull(reference, allPlatforms: true, store: fixture.store)
+        #expect(all.manifests.count == 2)
+        #expect(!fixture.store.has(artifactDigest))
+        #expect(fixture.store.has(fixture.layout.indexDigest) && fixture.store.has(outerDigest))
     }
 
     @Test func resumesFromWhatTheStoreKeptOfAnEarlierPull() throws {
