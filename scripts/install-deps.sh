@@ -4,9 +4,11 @@
 set -eu
 packages="libsqlite3-dev libarchive-dev libssl-dev libcurl4-openssl-dev libseccomp-dev
   busybox-static tmux iproute2 util-linux procps python3-pip"
+# The registry client's tests: a local registry (docker-registry, filled by skopeo, with
+# htpasswd and openssl for its TLS and basic-auth mode), a Python fake registry, tar.
+packages="$packages docker-registry skopeo apache2-utils openssl python3 tar curl"
 if [ "${1:-}" = "--bench" ]; then
-    packages="$packages runc crun containerd hyperfine skopeo docker-registry apache2-utils
-      openssl debootstrap"
+    packages="$packages runc crun containerd hyperfine debootstrap"
 fi
 missing=""
 for package in $packages; do

@@ -48,3 +48,10 @@ static inline CURLcode ccurl_getinfo_string(CURL *handle, CURLINFO info, char **
 static inline CURLcode ccurl_getinfo_off_t(CURL *handle, CURLINFO info, curl_off_t *value) {
     return curl_easy_getinfo(handle, info, value);
 }
+
+/* For CURLOPT_XFERINFOFUNCTION: called about once a second during a transfer, even when
+ * no bytes move, which lets the caller notice a stall. */
+static inline CURLcode ccurl_setopt_xferinfo_callback(CURL *handle,
+                                                      curl_xferinfo_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, callback);
+}

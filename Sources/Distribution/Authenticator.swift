@@ -63,7 +63,11 @@ final class Authenticator: Sendable {
                 registry: domain, repository: repository,
                 detail: "no Basic or Bearer challenge in its 401 answer")
         }
-        state.withLock { $0.challenges[host] = challenge }
+        // Remembered without its scope: a later request for another repository of this
+        // host asks for a token of its own scope.
+        var remembered = challenge
+        remembered.parameters["scope"] = nil
+        state.withLock { $0.challenges[host] = remembered }
         return try answer(challenge, host: host, domain: domain, repository: repository,
                           session: session)
     }

@@ -6,7 +6,7 @@ import CCurl
 ///
 /// Not thread-safe by design: each worker thread of a pull creates its own session.
 final class HTTPSession {
-    /// Seconds to wait for a connection, and the longest stall tolerated mid-transfer.
+    /// Seconds to wait for a connection, and the longest a transfer may receive nothing.
     let timeoutSeconds: Int
     let userAgent: String
     private let handle: UnsafeMutableRawPointer
@@ -60,7 +60,9 @@ final class HTTPSession {
     /// buffered, so error documents can be read. An error thrown by `consumer` stops the
     /// transfer and is rethrown as is.
     func perform(_ request: HTTPRequest, consumer: BodyConsumer? = nil) throws -> HTTPResponse {
-        let transfer = Transfer(handle: handle, url: request.url, consumer: consumer)
+        let transfer = Transfer(handle: handle, url: request.url, consumer: consumer,
+                                stallLimit: .seconds(timeoutSeconds))
+        let context = Unmanaged.passUnretained(transfer).toOpaque()
         curl_easy_reset(handle)
         errorBuffer[0] = 0
         var headerList: UnsafeMutablePointer<curl_slist>?
@@ -72,12 +74,17 @@ final class HTTPSession {
         ccurl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
         ccurl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
         ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        // Larger pieces than the 16 KiB default: fewer calls into hashing and the sink.
+        ccurl_setopt_long(handle, CURLOPT_BUFFERSIZE, 256 << 10)
 
-        // A stalled transfer (under one byte a second for the timeout) is abandoned, but
-        // a large blob on a slow link may take as long as it needs.
+        // A transfer that receives nothing for the timeout is abandoned (see
+        // `Transfer.stalled`), but a large blob on a slow link may take as long as it
+        // needs. libcurl's own low-speed limit averages over several seconds, so a
+        // burst followed by silence would go unnoticed for longer than asked.
         ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, timeoutSeconds)
-        ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
-        ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, timeoutSeconds)
+        ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+        ccurl_setopt_xferinfo_callback(handle, stallCallback)
+        ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context)
 
         if request.method == .head {
             ccurl_setopt_long(handle, CURLOPT_NOBODY, 1)
@@ -97,7 +104,6 @@ final class HTTPSession {
         }
         applyTLS(request.tls)
 
-        let context = Unmanaged.passUnretained(transfer).toOpaque()
         ccurl_setopt_write_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
         ccurl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
         ccurl_setopt_write_callback(handle, CURLOPT_WRITEFUNCTION, bodyCallback)
@@ -148,10 +154,16 @@ private final class Transfer {
     /// The status and headers, once the body starts, when it goes to the consumer.
     var streamingHead: ResponseHead?
     var bodyStarted = false
+    /// How long the transfer may go without receiving a byte once connected.
+    let stallLimit: Duration
+    var lastActivity = ContinuousClock.now
+    var lastReceived: Int64 = -1
 
-    init(handle: UnsafeMutableRawPointer, url: String, consumer: HTTPSession.BodyConsumer?) {
+    init(handle: UnsafeMutableRawPointer, url: String, consumer: HTTPSession.BodyConsumer?,
+         stallLimit: Duration) {
         self.handle = handle
         self.url = url
+        self.stallLimit = stallLimit
         self.consumer = consumer
     }
 
@@ -196,6 +208,28 @@ private final class Transfer {
         buffer.append(contentsOf: bytes)
         return true
     }
+}
+
+extension Transfer {
+    /// Whether nothing arrived for `stallLimit`; records the failure when so.
+    func stalled(received: Int64) -> Bool {
+        let now = ContinuousClock.now
+        if received != lastReceived {
+            lastReceived = received
+            lastActivity = now
+            return false
+        }
+        guard now - lastActivity >= stallLimit else { return false }
+        failure = TransportError(code: CURLE_OPERATION_TIMEDOUT.rawValue,
+                                 message: "no data received for \(stallLimit)", url: url)
+        return true
+    }
+}
+
+private let stallCallback: curl_xferinfo_callback = { context, _, received, _, _ in
+    guard let context else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    return transfer.stalled(received: Int64(received)) ? 1 : 0
 }
 
 private let headerCallback: curl_write_callback = { data, size, count, context in

@@ -45,7 +45,7 @@ extension RegistryClient {
     /// digest) names content it already has, else from the registry.
     private func resolveRoot(_ reference: ImageReference, store: any ContentProvider,
                              session: HTTPSession) throws -> (Descriptor, [UInt8]) {
-        let known = try reference.digest ?? head(reference, session: session)?.digest
+        let known = try reference.digest ?? headIfAnswered(reference, session: session)
         if let known, store.has(known), let bytes = try? store.read(known),
             Digest.sha256(of: bytes) == known
         {
@@ -59,6 +59,21 @@ extension RegistryClient {
             return try resolve(pinned, session: session)
         }
         return try resolve(reference, session: session)
+    }
+
+    /// The digest a HEAD names, or nil when the registry does not answer HEAD usefully
+    /// (some answer 405 or 400): the GET that follows says the rest. Not found, refused
+    /// and unreachable stay errors.
+    private func headIfAnswered(_ reference: ImageReference, session: HTTPSession) throws
+        -> Digest?
+    {
+        do {
+            return try head(reference, session: session)?.digest
+        } catch RegistryError.status(_, _, let status, _, _) where (400..<500).contains(status) {
+            logger.debug("HEAD not answered, fetching the manifest",
+                         ["ref": reference, "status": status])
+            return nil
+        }
     }
 
     /// Records `descriptor` (with its `bytes`) and everything below it that the pull
@@ -88,7 +103,10 @@ extension RegistryClient {
         -> [Descriptor]
     {
         if walk.allPlatforms {
-            return index.manifests
+            // Entries of other types (artifacts such as signatures) are not images.
+            return index.manifests.filter {
+                MediaType.isIndex($0.mediaType) || MediaType.isManifest($0.mediaType)
+            }
         }
         if let best = PlatformSelector.best(index.manifests, for: walk.wanted) {
             return [best]
@@ -188,9 +206,15 @@ extension RegistryClient {
             while let blob = queue.next() {
                 do {
                     let sink = try self.writer(for: blob, store: store)
+                    // Pieces arrive every few kilobytes; a report every 100 ms is plenty
+                    // for a progress bar and keeps the daemon's replies few.
+                    var lastReport = ContinuousClock.now - .seconds(1)
                     let received = try self.fetchBlob(
                         reference, descriptor: blob, into: sink, session: session
                     ) { completed in
+                        let now = ContinuousClock.now
+                        guard now - lastReport >= .milliseconds(100) else { return }
+                        lastReport = now
                         progress?(PullProgress(descriptor: blob, phase: .downloading,
                                                completed: completed, total: blob.size))
                     }
@@ -221,17 +245,20 @@ extension RegistryClient {
     /// Stores a manifest or index already fetched and verified.
     private func write(_ bytes: [UInt8], as descriptor: Descriptor,
                        into store: any ContentProvider) throws {
-        let sink = try writer(for: descriptor, store: store)
-        do {
-            if sink.alreadyHave > 0 {
-                // A leftover partial write of a small document: start it over.
+        var sink = try writer(for: descriptor, store: store)
+        if sink.alreadyHave > 0 {
+            // A leftover partial write of a small document: start it over.
+            sink.abort()
+            sink = try writer(for: descriptor, store: store)
+            guard sink.alreadyHave == 0 else {
                 sink.abort()
-                return try write(bytes, as: descriptor, into: store)
+                throw RegistryError.store(digest: descriptor.digest,
+                                          message: "partial write cannot be discarded")
             }
+        }
+        do {
             try bytes.withUnsafeBytes { try sink.write($0) }
             try sink.commit(digest: descriptor.digest, size: Int64(bytes.count))
-        } catch let error as RegistryError {
-            throw error
         } catch {
             sink.abort()
             throw RegistryError.store(digest: descriptor.digest, message: "\(error)")

@@ -18,7 +18,8 @@ public struct RegistryOptions: Sendable {
     /// The first wait before a retry, doubled on each further retry (capped at 10 s);
     /// a 429 or 503 with `Retry-After` waits as asked (capped at 30 s).
     public var retryBaseDelayMilliseconds: Int
-    /// Seconds allowed to connect, and the longest stall tolerated mid-transfer.
+    /// Seconds allowed to connect, and the longest a transfer may go without receiving
+    /// a byte.
     public var timeoutSeconds: Int
     public var userAgent: String
 

@@ -8,8 +8,8 @@ import Testing
 /// basic auth (tester / s3cret).
 @Suite struct AuthenticatedRegistryTests {
     @Test func pullsOverTLSWithTheRegistryCAAndBasicAuth() throws {
-        let registry = try LocalRegistry(auth: true)
-        defer { registry.stop() }
+        let registry = try LocalRegistry.acquire(auth: true)
+        defer { registry.release() }
         let storeDirectory = try TestEnvironment.temporaryDirectory("store")
         defer { try? FileSystem.removeTree(storeDirectory) }
         let store = try DirectoryStore(root: storeDirectory)
@@ -62,14 +62,16 @@ import Testing
     }
 
     @Test func readsCredentialsFromADockerConfigFile() throws {
-        let registry = try LocalRegistry(auth: true)
-        defer { registry.stop() }
+        let registry = try LocalRegistry.acquire(auth: true)
+        defer { registry.release() }
         let certs = try registry.makeCertsDirectory()
         let reference = try ImageReference(
             parsing: "\(registry.domain)/library/alpine-docker-v2:3.20.3")
+        let configs = try TestEnvironment.temporaryDirectory("docker-config")
+        defer { try? FileSystem.removeTree(configs) }
 
         // The `auth` form: base64 of user:password, keyed by host:port.
-        let authForm = registry.directory + "/auth-config.json"
+        let authForm = configs + "/auth-config.json"
         let encoded = Data(Array("tester:s3cret".utf8)).base64EncodedString()
         try FileSystem.writeAtomically(
             authForm, text: #"{"auths": {"\#(registry.domain)": {"auth": "\#(encoded)"}}}"#)
@@ -79,7 +81,7 @@ import Testing
         #expect(descriptor.mediaType == MediaType.dockerManifest)
 
         // The username/password form, keyed by a URL.
-        let plainForm = registry.directory + "/plain-config.json"
+        let plainForm = configs + "/plain-config.json"
         try FileSystem.writeAtomically(plainForm, text: #"""
             {"auths": {"https://\#(registry.domain)/v2/":
                 {"username": "tester", "password": "s3cret"}}}
@@ -89,7 +91,7 @@ import Testing
         #expect(try viaFields.resolve(reference).0 == descriptor)
 
         // A stored password that is wrong is refused like a given one.
-        let wrongForm = registry.directory + "/wrong-config.json"
+        let wrongForm = configs + "/wrong-config.json"
         let wrong = Data(Array("tester:nope".utf8)).base64EncodedString()
         try FileSystem.writeAtomically(
             wrongForm, text: #"{"auths": {"\#(registry.domain)": {"auth": "\#(wrong)"}}}"#)
@@ -102,7 +104,7 @@ import Testing
         }
 
         // A broken file is reported by path.
-        let broken = registry.directory + "/broken-config.json"
+        let broken = configs + "/broken-config.json"
         try FileSystem.writeAtomically(broken, text: "{\"auths\": ")
         let viaBroken = RegistryClient(options: RegistryOptions(
             dockerConfigPath: broken, certsDirectory: certs))

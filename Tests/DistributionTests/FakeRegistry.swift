@@ -18,6 +18,13 @@ final class FakeRegistry {
         /// Send `dropAfter` bytes of blob `dropDigest` on its first GET, then hang up.
         var dropDigest: String?
         var dropAfter = 0
+        /// Send `stallAfter` bytes of blob `stallDigest` on its first GET, then go quiet
+        /// for `stallSeconds` before hanging up.
+        var stallDigest: String?
+        var stallAfter = 0
+        var stallSeconds = 0.0
+        /// Answer HEAD of a manifest with 405 Method Not Allowed.
+        var refuseHead = false
         /// Answer `Range` requests with the whole blob (200).
         var ignoreRange = false
         /// Answer the first N blob GETs with this status (503 or 429 + Retry-After: 1).
@@ -71,8 +78,8 @@ final class FakeRegistry {
         try FileSystem.writeAtomically(blobsDirectory + "/" + digest.hex, bytes)
     }
 
-    /// Adds a manifest and tags it `repository:tag`.
-    func addManifest(_ manifest: ImageManifest, repository: String, tag: String) throws
+    /// Adds a manifest or index and tags it `repository:tag`.
+    func addManifest(_ manifest: some Encodable, repository: String, tag: String) throws
         -> Digest
     {
         let bytes = Array(try JSONEncoder().encode(manifest))
@@ -100,11 +107,11 @@ final class FakeRegistry {
     }
 
     static let script = #"""
-import base64, http.server, json, os, re, sys, threading
+import base64, http.server, json, os, re, sys, threading, time, urllib.parse
 
 root, port_file, options = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 lock = threading.Lock()
-state = {"tokens": set(), "dropped": False, "failed": 0}
+state = {"tokens": {}, "dropped": False, "stalled": False, "failed": 0}
 
 def log(line):
     with lock, open(os.path.join(root, "requests.log"), "a") as f:
@@ -122,7 +129,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if not head:
+        if not head and self.command != "HEAD":
             self.wfile.write(body)
 
     def error(self, status, code, message, headers=None):
@@ -133,7 +140,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not options.get("bearer"):
             return True
         header = self.headers.get("Authorization", "")
-        if header.startswith("Bearer ") and header[7:] in state["tokens"]:
+        scope = "repository:%s:pull" % name
+        if header.startswith("Bearer ") and state["tokens"].get(header[7:]) in (scope, "*"):
             return True
         realm = "http://127.0.0.1:%d/token" % self.server.server_port
         challenge = 'Bearer realm="%s",service="test",scope="repository:%s:pull"' % (
@@ -149,9 +157,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 ("%s:%s" % (user, options.get("tokenPassword") or "")).encode()).decode()
             if self.headers.get("Authorization") != expected:
                 return self.error(401, "UNAUTHORIZED", "bad credentials")
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
         with lock:
             token = "token-%d" % (len(state["tokens"]) + 1)
-            state["tokens"].add(token)
+            state["tokens"][token] = query.get("scope", ["*"])[0]
         self.reply(200, json.dumps({"access_token": token, "expires_in": 300}).encode(),
                    {"Content-Type": "application/json"})
 
@@ -167,7 +176,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/token"):
             return self.token()
         if self.path == "/v2/":
-            return self.reply(200, b"{}") if self.authorized("") else None
+            return self.reply(200, b"{}")
         match = re.match(r"^/v2/(.+)/(manifests|blobs)/([^/]+)$", self.path)
         if not match:
             return self.error(404, "NOT_FOUND", "no route")
@@ -179,6 +188,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self.blob(reference, head)
 
     def manifest(self, name, reference, head):
+        if head and options.get("refuseHead"):
+            return self.error(405, "UNSUPPORTED", "HEAD not supported")
         if not reference.startswith("sha256:"):
             with open(os.path.join(root, "tags.json")) as f:
                 tags = json.load(f)
@@ -190,7 +201,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
         with open(path, "rb") as f:
             body = f.read()
-        media_type = json.loads(body).get("mediaType", "application/vnd.oci.image.manifest.v1+json")
+        media_type = json.loads(body).get("mediaType",
+                                          "application/vnd.oci.image.manifest.v1+json")
         self.reply(200, body, {"Content-Type": media_type, "Docker-Content-Digest": reference},
                    head)
 
@@ -222,6 +234,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)
+            return
+        with lock:
+            stall = options.get("stallDigest") == digest and not state["stalled"]
+            if stall:
+                state["stalled"] = True
+        if stall:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[:options.get("stallAfter", 0)])
+            self.wfile.flush()
+            time.sleep(options.get("stallSeconds", 0))
+            self.close_connection = True
             return
         ranged = re.match(r"^bytes=(\d+)-$", self.headers.get("Range", ""))
         if ranged and not options.get("ignoreRange"):

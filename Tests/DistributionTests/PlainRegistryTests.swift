@@ -8,8 +8,8 @@ import Testing
 /// Pulls from Debian's docker-registry over plain HTTP on loopback.
 @Suite struct PlainRegistryTests {
     @Test func pullsTheHostAndArm64ManifestsOfAnIndex() throws {
-        let registry = try LocalRegistry()
-        defer { registry.stop() }
+        let registry = try LocalRegistry.acquire()
+        defer { registry.release() }
         let layout = try SharedLayout()
         defer { layout.remove() }
         let storeDirectory = try TestEnvironment.temporaryDirectory("store")
@@ -18,8 +18,9 @@ import Testing
         let client = RegistryClient(options: RegistryOptions(plainHTTP: true))
         let reference = try ImageReference(parsing: "\(registry.domain)/library/alpine:3.20.3")
 
+        let events = ProgressLog()
         let amd64 = try client.pull(reference, platform: Platform(parsing: "linux/amd64"),
-                                    store: store)
+                                    store: store, progress: events.record)
         let (amd64Entry, amd64Manifest) = try layout.manifest(architecture: "amd64")
         #expect(amd64.root.digest == layout.indexDigest)
         #expect(amd64.root.mediaType == MediaType.ociIndex)
@@ -30,6 +31,14 @@ import Testing
         #expect(try store.read(amd64Layer.digest) == layout.blob(amd64Layer.digest))
         #expect(store.has(layout.indexDigest) && store.has(amd64Entry.digest))
         #expect(amd64.bytesDownloaded == amd64Layer.size + amd64Manifest.config.size)
+
+        // Each blob reports waiting, then done with all its bytes, and nothing after.
+        for blob in amd64.fetched {
+            let steps = events.all().filter { $0.descriptor.digest == blob.digest }
+            #expect(steps.first?.phase == .waiting)
+            #expect(steps.last?.phase == .done && steps.last?.completed == blob.size)
+            #expect(steps.allSatisfy { $0.total == blob.size && $0.completed <= blob.size })
+        }
 
         // arm64 (normalized to v8) picks the other manifest, whose layer differs.
         let arm64 = try client.pull(reference, platform: Platform(parsing: "linux/aarch64"),
@@ -50,8 +59,8 @@ import Testing
     }
 
     @Test func pullingAgainDownloadsNothing() throws {
-        let registry = try LocalRegistry()
-        defer { registry.stop() }
+        let registry = try LocalRegistry.acquire()
+        defer { registry.release() }
         let storeDirectory = try TestEnvironment.temporaryDirectory("store")
         defer { try? FileSystem.removeTree(storeDirectory) }
         let store = try DirectoryStore(root: storeDirectory)
@@ -75,8 +84,8 @@ import Testing
     }
 
     @Test func pullsDockerSchema2MediaTypes() throws {
-        let registry = try LocalRegistry()
-        defer { registry.stop() }
+        let registry = try LocalRegistry.acquire()
+        defer { registry.release() }
         let layout = try SharedLayout()
         defer { layout.remove() }
         let storeDirectory = try TestEnvironment.temporaryDirectory("store")
@@ -116,8 +125,8 @@ import Testing
     }
 
     @Test func pullsByDigestAndVerifiesManifests() throws {
-        let registry = try LocalRegistry()
-        defer { registry.stop() }
+        let registry = try LocalRegistry.acquire()
+        defer { registry.release() }
         let layout = try SharedLayout()
         defer { layout.remove() }
         let storeDirectory = try TestEnvironment.temporaryDirectory("store")

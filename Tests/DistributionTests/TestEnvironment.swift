@@ -27,9 +27,11 @@ enum TestEnvironment {
         }
     }
 
-    /// A new private directory under $TMPDIR or /tmp.
-    static func temporaryDirectory(_ label: String) throws -> String {
-        let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
+    /// A new private directory under `parent`, else $TMPDIR or /tmp.
+    static func temporaryDirectory(_ label: String, under parent: String? = nil) throws
+        -> String
+    {
+        let base = parent ?? getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array("\(base)/distribution-\(label)-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         guard made != nil else {
@@ -70,10 +72,24 @@ enum TestEnvironment {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
 
+        // The child starts with no signals blocked or ignored: the test runner's threads
+        // block some, and a server that inherited that could not be stopped with SIGTERM.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes,
+                                 Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+        let result = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
         guard result == 0 else {
             throw TestFailure("cannot start \(arguments[0]): error \(result)")
         }
