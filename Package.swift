@@ -101,6 +101,10 @@ let package = Package(
             dependencies: ["ContainerService", "CommandLineKit", "SystemKit"],
             linkerSettings: staticFoundationEssentials),
         .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
+
+        // Runtime support: cgroups, capabilities, seccomp (branch cgroups-seccomp).
+        .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim"]),
+        .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,251 @@
+import SystemKit
+
+extension CgroupManager {
+    /// Writes every non-nil field of `resources` into the cgroup's files.
+    func apply(_ resources: CgroupResources) throws {
+        if isUnified {
+            try applyUnified(resources)
+        } else {
+            try applyLegacy(resources)
+        }
+    }
+
+    /// The directory of the v1 hierarchy that has `controller`.
+    func directory(for controller: String) -> CgroupDirectory? {
+        directories.first { $0.controllers.contains(controller) }
+    }
+
+    /// The v1 directory for `controller`, or an error naming the cgroup when the machine
+    /// has no such hierarchy.
+    private func requireDirectory(_ controller: String) throws -> String {
+        guard let found = directory(for: controller) else {
+            throw CgroupError.controllerUnavailable(controller: controller, path: path)
+        }
+        return found.path
+    }
+
+    // MARK: cgroup v1
+
+    private func applyLegacy(_ resources: CgroupResources) throws {
+        let wantsMemory = resources.memoryLimit != nil || resources.memorySwap != nil
+            || resources.memoryReservation != nil
+        if wantsMemory {
+            try applyLegacyMemory(resources, in: requireDirectory("memory"))
+        }
+
+        let wantsCPU = resources.cpuShares != nil || resources.cpuQuota != nil
+            || resources.cpuPeriod != nil
+        if wantsCPU {
+            let cpu = try requireDirectory("cpu")
+            if let shares = resources.cpuShares {
+                try write(cpu, "cpu.shares", String(shares))
+            }
+            // The period first: a quota is checked against the period in force.
+            if let period = resources.cpuPeriod {
+                try write(cpu, "cpu.cfs_period_us", String(period))
+            }
+            if let quota = resources.cpuQuota {
+                try write(cpu, "cpu.cfs_quota_us", String(quota > 0 ? quota : -1))
+            }
+        }
+
+        if resources.cpus != nil || resources.mems != nil {
+            let cpuset = try requireDirectory("cpuset")
+            if let cpus = resources.cpus {
+                try write(cpuset, "cpuset.cpus", cpus)
+            }
+            if let mems = resources.mems {
+                try write(cpuset, "cpuset.mems", mems)
+            }
+        }
+
+        if let limit = resources.pidsLimit {
+            try write(try requireDirectory("pids"), "pids.max", limit > 0 ? String(limit) : "max")
+        }
+
+        if !resources.devices.isEmpty {
+            let devices = try requireDirectory("devices")
+            for rule in resources.devices {
+                try write(devices, rule.allow ? "devices.allow" : "devices.deny", rule.v1Line)
+            }
+        }
+    }
+
+    /// The v1 memory files. The kernel insists that memory+swap stays at least the memory
+    /// limit at every moment, so when both grow the swap limit goes first, else the
+    /// memory limit does.
+    private func applyLegacyMemory(_ resources: CgroupResources, in memory: String) throws {
+        if let reservation = resources.memoryReservation {
+            try write(memory, "memory.soft_limit_in_bytes", String(reservation))
+        }
+
+        let swapFile = "memory.memsw.limit_in_bytes"
+        switch (resources.memoryLimit, resources.memorySwap) {
+        case (let limit?, let swap?):
+            let current = try readNumber(memory + "/" + swapFile) ?? UInt64.max
+            let wanted = swap < 0 ? UInt64.max : UInt64(swap)
+            if wanted >= current {
+                try write(memory, swapFile, String(swap))
+                try write(memory, "memory.limit_in_bytes", String(limit))
+            } else {
+                try write(memory, "memory.limit_in_bytes", String(limit))
+                try write(memory, swapFile, String(swap))
+            }
+        case (let limit?, nil):
+            try write(memory, "memory.limit_in_bytes", String(limit))
+        case (nil, let swap?):
+            try write(memory, swapFile, String(swap))
+        case (nil, nil):
+            break
+        }
+    }
+
+    // MARK: cgroup v2
+
+    /// The v2 controllers that `resources` needs.
+    static func unifiedControllers(for resources: CgroupResources) -> [String] {
+        var needed: [String] = []
+        if resources.cpus != nil || resources.mems != nil {
+            needed.append("cpuset")
+        }
+        if resources.cpuShares != nil || resources.cpuQuota != nil || resources.cpuPeriod != nil {
+            needed.append("cpu")
+        }
+        if resources.memoryLimit != nil || resources.memorySwap != nil
+            || resources.memoryReservation != nil
+        {
+            needed.append("memory")
+        }
+        if resources.pidsLimit != nil {
+            needed.append("pids")
+        }
+        return needed
+    }
+
+    /// Enables `controllers` in `cgroup.subtree_control` of every ancestor of the cgroup,
+    /// from the hierarchy root down, so the cgroup gets their files.
+    func enableUnifiedControllers(_ controllers: [String], for directory: CgroupDirectory)
+        throws
+    {
+        if controllers.isEmpty {
+            return
+        }
+        let relative = directory.path.dropFirst(directory.mountPoint.count)
+        var ancestor = directory.mountPoint
+        for component in relative.split(separator: "/") {
+            let available = try words(ancestor + "/cgroup.controllers")
+            let enabled = try words(ancestor + "/cgroup.subtree_control")
+            for controller in controllers where !enabled.contains(controller) {
+                guard available.contains(controller) else {
+                    throw CgroupError.controllerUnavailable(
+                        controller: controller, path: ancestor)
+                }
+                try write(ancestor, "cgroup.subtree_control", "+" + controller)
+            }
+            ancestor += "/" + component
+        }
+    }
+
+    private func applyUnified(_ resources: CgroupResources) throws {
+        let directory = directories[0]
+        let cgroup = directory.path
+        if !resources.devices.isEmpty {
+            throw CgroupError.deviceRulesUnsupported(path: cgroup)
+        }
+        try enableUnifiedControllers(Self.unifiedControllers(for: resources), for: directory)
+
+        if let reservation = resources.memoryReservation {
+            try write(cgroup, "memory.low", String(reservation))
+        }
+        if let limit = resources.memoryLimit {
+            try write(cgroup, "memory.max", limit < 0 ? "max" : String(limit))
+        }
+        if let swap = resources.memorySwap {
+            try write(cgroup, "memory.swap.max", try unifiedSwap(swap, resources, cgroup))
+        }
+
+        if let shares = resources.cpuShares {
+            try write(cgroup, "cpu.weight", String(Self.cpuWeight(shares: shares)))
+        }
+        if resources.cpuQuota != nil || resources.cpuPeriod != nil {
+            let current = try words(cgroup + "/cpu.max")
+            let quota = resources.cpuQuota.map { $0 > 0 ? String($0) : "max" }
+                ?? current.first ?? "max"
+            let period = resources.cpuPeriod.map { String($0) } ?? current.last ?? "100000"
+            try write(cgroup, "cpu.max", quota + " " + period)
+        }
+
+        if let cpus = resources.cpus {
+            try write(cgroup, "cpuset.cpus", cpus)
+        }
+        if let mems = resources.mems {
+            try write(cgroup, "cpuset.mems", mems)
+        }
+
+        if let limit = resources.pidsLimit {
+            try write(cgroup, "pids.max", limit > 0 ? String(limit) : "max")
+        }
+    }
+
+    /// `memory.swap.max` for OCI `swap`, which counts memory plus swap while v2 counts swap
+    /// alone: the memory limit is subtracted.
+    private func unifiedSwap(_ swap: Int64, _ resources: CgroupResources, _ cgroup: String)
+        throws -> String
+    {
+        if swap < 0 {
+            return "max"
+        }
+        var limit = resources.memoryLimit
+        if limit == nil, let current = try readNumber(cgroup + "/memory.max") {
+            limit = Int64(clamping: current)
+        }
+        guard let limit, limit >= 0, swap >= limit else {
+            throw CgroupError.invalidValue(
+                name: "memory.swap", value: "\(swap) (memory limit \(limit ?? -1))")
+        }
+        return String(swap - limit)
+    }
+
+    /// v1 `cpu.shares` (2...262144, default 1024) mapped onto v2 `cpu.weight` (1...10000,
+    /// default 100) linearly, end to end.
+    public static func cpuWeight(shares: UInt64) -> UInt64 {
+        let clamped = min(max(shares, 2), 262_144)
+        return 1 + ((clamped - 2) * 9999) / 262_142
+    }
+
+    // MARK: files
+
+    /// Writes `value` to the file `name` of the cgroup directory `directory`.
+    func write(_ directory: String, _ name: String, _ value: String) throws {
+        try FileSystem.writeKnob(directory + "/" + name, value)
+    }
+
+    /// The whitespace-separated words of a file.
+    func words(_ file: String) throws -> [String] {
+        try FileSystem.readText(file).split(whereSeparator: { $0 == " " || $0 == "\n" })
+            .map(String.init)
+    }
+
+    /// The number in a file; nil when it says "max". A missing file throws.
+    func readNumber(_ file: String) throws -> UInt64? {
+        let text = try FileSystem.readText(file).trimmingNewline()
+        if text == "max" {
+            return nil
+        }
+        guard let value = UInt64(text) else {
+            throw CgroupError.invalidValue(name: file, value: text)
+        }
+        return value
+    }
+}
+
+extension String {
+    /// The string without trailing newlines and spaces.
+    func trimmingNewline() -> String {
+        var result = Substring(self)
+        while let last = result.last, last == "\n" || last == " " {
+            result = result.dropLast()
+        }
+        return String(result)
+    }
+}

@@ -1,0 +1,51 @@
+/// The resource limits of a container's cgroup, as OCI `linux.resources` states them.
+///
+/// A nil field leaves the kernel's current value alone. Values keep the OCI meaning on both
+/// cgroup versions; `CgroupManager` converts them for cgroup v2 (`cpuShares` becomes
+/// `cpu.weight`, `memorySwap`, which counts memory plus swap, becomes `memory.swap.max`).
+public struct CgroupResources: Sendable, Equatable {
+    /// Hard memory limit in bytes; -1 means unlimited.
+    public var memoryLimit: Int64?
+    /// Soft memory limit in bytes (v1 `memory.soft_limit_in_bytes`, v2 `memory.low`).
+    public var memoryReservation: Int64?
+    /// Limit of memory plus swap in bytes; -1 means unlimited.
+    public var memorySwap: Int64?
+    /// Relative CPU weight (v1 `cpu.shares`, 2 to 262144).
+    public var cpuShares: UInt64?
+    /// CPU time in microseconds the group may use per period; -1 means unlimited.
+    public var cpuQuota: Int64?
+    /// Length of a CPU period in microseconds.
+    public var cpuPeriod: UInt64?
+    /// The CPUs the group may run on, in the kernel's list format ("0-3,6").
+    public var cpus: String?
+    /// The memory nodes the group may allocate from, in list format.
+    public var mems: String?
+    /// The largest number of tasks; zero or less means unlimited.
+    public var pidsLimit: Int64?
+    /// Device access rules, applied in order.
+    public var devices: [CgroupDeviceRule]
+
+    public init(
+        memoryLimit: Int64? = nil,
+        memoryReservation: Int64? = nil,
+        memorySwap: Int64? = nil,
+        cpuShares: UInt64? = nil,
+        cpuQuota: Int64? = nil,
+        cpuPeriod: UInt64? = nil,
+        cpus: String? = nil,
+        mems: String? = nil,
+        pidsLimit: Int64? = nil,
+        devices: [CgroupDeviceRule] = []
+    ) {
+        self.memoryLimit = memoryLimit
+        self.memoryReservation = memoryReservation
+        self.memorySwap = memorySwap
+        self.cpuShares = cpuShares
+        self.cpuQuota = cpuQuota
+        self.cpuPeriod = cpuPeriod
+        self.cpus = cpus
+        self.mems = mems
+        self.pidsLimit = pidsLimit
+        self.devices = devices
+    }
+}
