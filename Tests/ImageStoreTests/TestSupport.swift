@@ -120,11 +120,11 @@ def blob(blobs, data):
     return {'digest': digest, 'size': len(data)}
 
 def image(out, name, layers, compress=True, config_extra=None, lie=None, truncate=False,
-          drop_layer=False, annotate=True, raw_layers=False):
+          drop_layer=False, annotate=True):
     blobs = {}
     descs, diff_ids = [], []
     for entries in layers:
-        tar = entries if raw_layers else layer(entries)
+        tar = entries if isinstance(entries, bytes) else layer(entries)
         diff_ids.append('sha256:' + hashlib.sha256(tar).hexdigest())
         data = gzip.compress(tar, mtime=0) if compress else tar
         if truncate:
