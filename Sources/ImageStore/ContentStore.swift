@@ -67,7 +67,9 @@ public final class ContentStore: Sendable {
 
     /// Opens the blob for streaming reads; the caller closes the descriptor.
     public func open(_ digest: Digest) throws(ImageStoreError) -> FileDescriptor {
-        try systemCall { () throws(SystemError) in try FileDescriptor.open(path(of: digest), O_RDONLY) }
+        try systemCall { () throws(SystemError) in
+            try FileDescriptor.open(path(of: digest), O_RDONLY)
+        }
     }
 
     /// Removes the blob; a missing blob is not an error.

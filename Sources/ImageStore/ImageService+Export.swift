@@ -30,7 +30,8 @@ extension ImageService {
                 entries.append(descriptor)
                 let before = walk.reachable
                 try walk.visit(record.target, referencedBy: record.name)
-                blobs.append(contentsOf: walk.reachable.subtracting(before).sorted { $0.hex < $1.hex })
+                let added = walk.reachable.subtracting(before)
+                blobs.append(contentsOf: added.sorted { $0.hex < $1.hex })
             }
             let index = ImageIndex(manifests: entries)
 

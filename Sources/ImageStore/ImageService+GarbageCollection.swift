@@ -42,7 +42,8 @@ extension ImageService {
         }
         var removedSnapshots: [String] = []
         // Children were created after their parents: remove newest first.
-        for row in rows.reversed() where row.kind == "committed" && !keepSnapshots.contains(row.key) {
+        for row in rows.reversed()
+        where row.kind == "committed" && !keepSnapshots.contains(row.key) {
             try snapshots.remove(row.key)
             removedSnapshots.append(row.key)
         }

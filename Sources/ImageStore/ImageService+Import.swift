@@ -31,7 +31,9 @@ extension ImageService {
     {
         try locked { () throws(ImageStoreError) in
             let fd: FileDescriptor = path == "-" ? .standardInput
-                : try systemCall { () throws(SystemError) in try FileDescriptor.open(path, O_RDONLY) }
+                : try systemCall { () throws(SystemError) in
+                    try FileDescriptor.open(path, O_RDONLY)
+                }
             defer { if path != "-" { fd.close() } }
             let what = path == "-" ? "standard input" : path
 
@@ -60,7 +62,9 @@ extension ImageService {
                     }
                 }
                 try saveImages(images, labels: [:])
-                return try images.map { (image) throws(ImageStoreError) in try self.image(image.name) }
+                return try images.map { (image) throws(ImageStoreError) in
+                    try self.image(image.name)
+                }
             } catch {
                 for key in createdSnapshots.reversed() {
                     try? snapshots.remove(key)
@@ -75,8 +79,8 @@ extension ImageService {
 
     /// Reads every entry of the archive: small documents into memory, blobs into the
     /// content store.
-    private func readArchive(_ fd: FileDescriptor, what: String, into archive: inout ArchiveContents)
-        throws(ImageStoreError)
+    private func readArchive(_ fd: FileDescriptor, what: String,
+                             into archive: inout ArchiveContents) throws(ImageStoreError)
     {
         let reader = try TarReader(fd: fd.rawValue, what: what)
         while let entry = try reader.next() {
@@ -103,9 +107,17 @@ extension ImageService {
             if writer.alreadyExists {
                 try reader.skipData()
             } else {
-                try reader.readData { (block, _) throws(ImageStoreError) in try writer.write(block) }
+                try reader.readData { (block, _) throws(ImageStoreError) in
+                    try writer.write(block)
+                }
             }
-            let (digest, _) = try writer.commit(expectedSize: entry.size)
+            let digest: Digest
+            do {
+                (digest, _) = try writer.commit(expectedSize: entry.size)
+            } catch .digestMismatch(_, let expected, let actual) {
+                throw .digestMismatch(what: "\(name) in \(what)", expected: expected,
+                                      actual: actual)
+            }
             if writer.created {
                 archive.createdBlobs.insert(digest)
             }
@@ -241,7 +253,8 @@ struct ArchiveContents {
 
     /// Where the archive's symlink at `name` points, as an archive path.
     static func resolve(_ target: String, from name: String) -> String {
-        var parts = target.hasPrefix("/") ? [] : Array(clean(name).split(separator: "/").dropLast())
+        var parts = target.hasPrefix("/")
+            ? [] : Array(clean(name).split(separator: "/").dropLast())
         for part in target.split(separator: "/") {
             if part == ".." {
                 if !parts.isEmpty { parts.removeLast() }

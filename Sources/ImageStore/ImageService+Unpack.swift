@@ -64,7 +64,7 @@ extension ImageService {
 
     /// Streams the layer blob through decompression and the applier, then checks the
     /// uncompressed digest against `diffID`.
-    private func applyLayer(_ layer: Descriptor, diffID: Digest, upper: Int32, lowers: [Int32])
+    private func applyLayer(_ layer: Descriptor, diffID: Digest, upper: Int32, lowers: [String])
         throws(ImageStoreError)
     {
         guard let compression = MediaType.layerCompression(layer.mediaType)

@@ -63,10 +63,11 @@ final class SnapshotStore {
 
     /// The `fs` directories of `key` and its ancestors, topmost first.
     func chain(_ key: String) throws(ImageStoreError) -> [String] {
+        let rows = Dictionary(try all().map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var paths: [String] = []
         var next: String? = key
         while let current = next {
-            guard let row = try row(current) else { throw .snapshotNotFound(current) }
+            guard let row = rows[current] else { throw .snapshotNotFound(current) }
             paths.append(path(row.id) + "/fs")
             next = row.parent
         }
@@ -74,25 +75,19 @@ final class SnapshotStore {
     }
 
     /// Creates the committed snapshot `chainID` on `parent` by running `apply` with the
-    /// new, empty layer directory and the open roots of the layers beneath (topmost
-    /// first). On failure the snapshot is gone again.
+    /// new, empty layer directory and the paths of the layers beneath (topmost first).
+    /// On failure the snapshot is gone again.
     func createLayer(
         chainID: String, parent: String?,
-        apply: (_ upper: Int32, _ lowers: [Int32]) throws(ImageStoreError) -> Void
+        apply: (_ upper: Int32, _ lowers: [String]) throws(ImageStoreError) -> Void
     ) throws(ImageStoreError) {
         let id = try insert(key: chainID, parent: parent, kind: "extracting")
         let layerPath = path(id) + "/fs"
-        var lowers: [Int32] = []
-        defer { lowers.forEach { close($0) } }
         do throws(ImageStoreError) {
             try systemCall { () throws(SystemError) in
                 try FileSystem.createDirectory(layerPath, mode: 0o755)
             }
-            for lower in try parent.map({ (key) throws(ImageStoreError) in try chain(key) }) ?? [] {
-                lowers.append(try systemCall { () throws(SystemError) in
-                    try FileDescriptor.open(lower, O_RDONLY | O_DIRECTORY).rawValue
-                })
-            }
+            let lowers = try parent.map { (key) throws(ImageStoreError) in try chain(key) } ?? []
             let upper = try systemCall { () throws(SystemError) in
                 try FileDescriptor.open(layerPath, O_RDONLY | O_DIRECTORY)
             }

@@ -169,7 +169,8 @@ import SystemKit
             #expect(Array(bytes.suffix(3)) == Array("end".utf8))
             var value = [UInt8](repeating: 0, count: 64)
             let length = getxattr(view + "/ping", "security.capability", &value, 64)
-            #expect(length == capability.count && Array(value.prefix(max(0, length))) == capability)
+            #expect(length == capability.count)
+            #expect(Array(value.prefix(max(0, length))) == capability)
             #expect(getxattr(view + "/ping", "user.note", &value, 64) == 5)
         }
     }
@@ -179,7 +180,7 @@ import SystemKit
         defer { store.close() }
         let archive = store.directory + "/tall.tar"
         try TestSupport.buildImage(store.directory, archive, """
-            image(OUT, 'test/tall:1', [[f('f%d' % i, str(i))] for i in range(520)],
+            image(OUT, 'test/tall:1', [[f('f%d' % i, str(i))] for i in range(505)],
                   compress=False)
             """)
         try store.service.importArchive(path: archive)
@@ -188,10 +189,10 @@ import SystemKit
         let mounts = try store.service.prepareRoot(image: "test/tall:1", key: key)
         defer { try? store.service.removeRoot(key: key) }
         #expect(mounts.first?.type == "bind")
-        let view = try store.mount("test/tall:1")
-        defer { try? store.unmount(view) }
-        #expect(try FileSystem.listDirectory(view).count == 520)
-        #expect(try FileSystem.readText(view + "/f519") == "519")
+        let root = try #require(mounts.first?.source)
+        #expect(try FileSystem.listDirectory(root).count == 505)
+        #expect(try FileSystem.readText(root + "/f504") == "504")
+        #expect(try FileSystem.readText(root + "/f0") == "0")
     }
 }
 

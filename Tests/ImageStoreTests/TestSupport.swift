@@ -53,8 +53,8 @@ enum TestSupport {
     /// Writes the image builder and runs `script` after it; OUT names `output`.
     static func buildImage(_ directory: String, _ output: String, _ script: String) throws {
         let path = directory + "/build.py"
-        try FileSystem.writeAtomically(path, text: imageBuilder + "\nOUT = \(pythonString(output))\n"
-                                       + script + "\n")
+        let program = imageBuilder + "\nOUT = \(pythonString(output))\n" + script + "\n"
+        try FileSystem.writeAtomically(path, text: program)
         let status = run(["python3", path], quiet: false)
         #expect(status == 0, "image builder failed")
         if status != 0 {
