@@ -175,6 +175,14 @@ public final class ImageService: @unchecked Sendable {
         }
     }
 
+    /// Protects snapshot `key` (and the chain beneath it) under lease `id`.
+    public func addToLease(_ id: String, snapshot key: String) throws(ImageStoreError) {
+        try locked { () throws(ImageStoreError) in
+            try run("INSERT OR IGNORE INTO lease_resources VALUES (?, 'snapshot', ?)",
+                    [.text(id), .text(key)])
+        }
+    }
+
     /// Ends lease `id`; its resources become collectable.
     public func endLease(_ id: String) throws(ImageStoreError) {
         try locked { () throws(ImageStoreError) in

@@ -111,17 +111,26 @@ import SystemKit
         try store.service.tag("alpine:3.20.3", "example.com/team/alpine:exported")
 
         let exported = store.directory + "/export.tar"
-        try store.service.export(to: exported, references: ["example.com/team/alpine:exported"])
+        try store.service.export(to: exported,
+                                 references: ["example.com/team/alpine:exported", "alpine:latest"])
 
         let copied = store.directory + "/skopeo-dir"
-        #expect(TestSupport.run(["skopeo", "copy", "--quiet", "oci-archive:" + exported,
-                                 "dir:" + copied]) == 0)
+        #expect(TestSupport.run(["skopeo", "copy", "--quiet",
+                                 "oci-archive:" + exported + ":exported", "dir:" + copied]) == 0)
         #expect(FileSystem.exists(copied + "/manifest.json"))
+        let index = copied + "-index"
+        #expect(TestSupport.run(["skopeo", "copy", "--quiet", "--all",
+                                 "oci-archive:" + exported + ":latest", "dir:" + index]) == 0)
+        #expect(FileSystem.exists(index + "/manifest.json"))
         let other = try TestStore()
         defer { other.close() }
         let records = try other.service.importArchive(path: exported)
-        #expect(records.map(\.name) == ["example.com/team/alpine:exported"])
-        #expect(try records.first?.target == store.service.get("alpine:3.20.3").target)
+        #expect(records.map(\.name) == ["example.com/team/alpine:exported",
+                                        "docker.io/library/alpine:latest"])
+        #expect(records.first?.target.mediaType == MediaType.ociManifest)
+        #expect(try other.service.inspect("example.com/team/alpine:exported").manifest.config.digest
+            == store.service.inspect("alpine:3.20.3").manifest.config.digest)
+        #expect(try records.last?.target == store.service.get("alpine:latest").target)
     }
 
     @Test func removeCollectsUnreferencedContentButKeepsContainerRoots() throws {
