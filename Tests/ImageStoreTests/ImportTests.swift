@@ -128,8 +128,9 @@ import SystemKit
         #expect(records.map(\.name) == ["example.com/team/alpine:exported",
                                         "docker.io/library/alpine:latest"])
         #expect(records.first?.target.mediaType == MediaType.ociManifest)
-        #expect(try other.service.inspect("example.com/team/alpine:exported").manifest.config.digest
-            == store.service.inspect("alpine:3.20.3").manifest.config.digest)
+        let exportedConfig = try other.service.inspect("example.com/team/alpine:exported")
+            .manifest.config.digest
+        #expect(try exportedConfig == store.service.inspect("alpine:3.20.3").manifest.config.digest)
         #expect(try records.last?.target == store.service.get("alpine:latest").target)
     }
 
