@@ -26,8 +26,6 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
     case layerEntry(layer: Digest, entry: String, cause: SystemError)
     /// No image has this name.
     case imageNotFound(String)
-    /// An image name is already taken (by tag).
-    case imageExists(String)
     /// A reference does not parse.
     case invalidReference(String, ImageReference.ParseError)
     /// Nothing in an image runs on the wanted platform.
@@ -36,8 +34,6 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
     case snapshotNotFound(String)
     /// A snapshot or root key is already in use.
     case snapshotExists(String)
-    /// The image has more layers than an overlay mount can stack.
-    case tooManyLayers(image: String, count: Int, limit: Int)
     /// An overlay or bind mount failed.
     case mount(what: String, step: String, cause: SystemError)
 
@@ -65,8 +61,6 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
             "layer \(layer): entry \"\(entry)\": \(cause)"
         case .imageNotFound(let name):
             "image \"\(name)\" not found"
-        case .imageExists(let name):
-            "image \"\(name)\" already exists"
         case .invalidReference(let text, let error):
             "\"\(text)\": \(error)"
         case .noMatchingPlatform(let image, let platform):
@@ -75,9 +69,6 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
             "snapshot \"\(key)\" not found"
         case .snapshotExists(let key):
             "snapshot \"\(key)\" already exists"
-        case .tooManyLayers(let image, let count, let limit):
-            "image \"\(image)\" has \(count) layers but overlayfs stacks at most \(limit)"
-                + " lower directories"
         case .mount(let what, let step, let cause):
             "mounting \(what): \(step): \(cause.reason)"
         }
