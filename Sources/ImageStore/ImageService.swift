@@ -106,24 +106,25 @@ public final class ImageService: @unchecked Sendable {
     }
 
     /// Removes the names `references`, then collects what no image or container
-    /// references any more. Removes every name it can and then throws for the first
-    /// that it could not find.
+    /// references any more. Removes every name it can, returns the names removed, and
+    /// then throws listing each reference it could not remove.
     @discardableResult
     public func remove(_ references: [String]) throws(ImageStoreError) -> [String] {
         try locked { () throws(ImageStoreError) in
             var removed: [String] = []
-            var failure: ImageStoreError?
+            var failures: [ImageStoreError] = []
             for reference in references {
                 do throws(ImageStoreError) {
                     let record = try image(reference)
                     try run("DELETE FROM images WHERE name = ?", [.text(record.name)])
                     removed.append(record.name)
                 } catch {
-                    failure = failure ?? error
+                    failures.append(error)
                 }
             }
             _ = try collectGarbage()
-            if let failure { throw failure }
+            if failures.count == 1 { throw failures[0] }
+            if failures.count > 1 { throw .several(failures) }
             return removed
         }
     }

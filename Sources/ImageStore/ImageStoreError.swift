@@ -34,6 +34,8 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
     case snapshotNotFound(String)
     /// A snapshot or root key is already in use.
     case snapshotExists(String)
+    /// A verb given several targets failed for some of them (one error each).
+    indirect case several([ImageStoreError])
     /// An overlay or bind mount failed.
     case mount(what: String, step: String, cause: SystemError)
 
@@ -69,6 +71,8 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
             "snapshot \"\(key)\" not found"
         case .snapshotExists(let key):
             "snapshot \"\(key)\" already exists"
+        case .several(let errors):
+            errors.map(\.description).joined(separator: "; ")
         case .mount(let what, let step, let cause):
             "mounting \(what): \(step): \(cause.reason)"
         }

@@ -79,6 +79,16 @@ import SystemKit
                           naming: { _, _ in "a/.wh.." })
     }
 
+    @Test func symlinkLoopIsRefused() throws {
+        try expectRefused({ _, _ in "[[l('a', 'b'), l('b', 'a'), f('a/x', 'x')]]" },
+                          naming: { _, _ in "a/x" })
+    }
+
+    @Test func hardLinkWithAbsoluteTargetIsRefused() throws {
+        try expectRefused({ canary, _ in "[[h('x', '\(canary)/../outside')]]" },
+                          naming: { _, _ in "x" })
+    }
+
     @Test func legitimateSymlinksInsideTheImageKeepWorking() throws {
         let store = try TestStore()
         defer { store.close() }

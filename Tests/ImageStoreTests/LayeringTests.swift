@@ -175,6 +175,32 @@ import SystemKit
         }
     }
 
+    @Test func zstdAndUncompressedLayersByMediaType() throws {
+        let store = try TestStore()
+        defer { store.close() }
+        let archive = store.directory + "/zstd.tar"
+        try TestSupport.buildImage(store.directory, archive, """
+            image(OUT, 'test/zstd:1', [[d('z'), f('z/one', 'zstd' * 1000)]], compress='zstd')
+            """)
+        let plain = store.directory + "/plain.tar"
+        try TestSupport.buildImage(store.directory, plain, """
+            image(OUT, 'test/plain:1', [[f('two', 'plain')]], compress=False)
+            """)
+
+        try store.service.importArchive(path: archive)
+        try store.service.importArchive(path: plain)
+
+        let inspection = try store.service.inspect("test/zstd:1")
+        #expect(inspection.manifest.layers.first?.mediaType == MediaType.ociLayerZstd)
+        let view = try store.mount("test/zstd:1")
+        defer { try? store.unmount(view) }
+        #expect(try FileSystem.readText(view + "/z/one")
+            == String(repeating: "zstd", count: 1000))
+        let plainView = try store.mount("test/plain:1")
+        defer { try? store.unmount(plainView) }
+        #expect(try FileSystem.readText(plainView + "/two") == "plain")
+    }
+
     @Test func moreLayersThanOverlayStacksAreFlattened() throws {
         let store = try TestStore(snapshotter: .overlay)
         defer { store.close() }

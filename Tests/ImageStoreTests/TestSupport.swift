@@ -75,7 +75,7 @@ enum TestSupport {
 
     /// Python: helpers to build layers and whole OCI layout archives.
     static let imageBuilder = #"""
-import gzip, hashlib, io, json, tarfile, time
+import gzip, hashlib, io, json, subprocess, tarfile, time
 
 def info(name, kind=tarfile.REGTYPE, mode=0o644, uid=0, gid=0, **extra):
     t = tarfile.TarInfo(name)
@@ -126,12 +126,19 @@ def image(out, name, layers, compress=True, config_extra=None, lie=None, truncat
     for entries in layers:
         tar = entries if isinstance(entries, bytes) else layer(entries)
         diff_ids.append('sha256:' + hashlib.sha256(tar).hexdigest())
-        data = gzip.compress(tar, mtime=0) if compress else tar
+        kind = 'application/vnd.oci.image.layer.v1.tar'
+        data = tar
+        if compress == 'zstd':
+            data = subprocess.run(['zstd', '-q', '-c'], input=tar, capture_output=True,
+                                  check=True).stdout
+            kind += '+zstd'
+        elif compress:
+            data = gzip.compress(tar, mtime=0)
+            kind += '+gzip'
         if truncate:
             data = data[:len(data) // 2]
         desc = blob(blobs, data)
-        desc['mediaType'] = ('application/vnd.oci.image.layer.v1.tar+gzip' if compress
-                             else 'application/vnd.oci.image.layer.v1.tar')
+        desc['mediaType'] = kind
         descs.append(desc)
     config = {'architecture': 'amd64', 'os': 'linux',
               'config': {'Cmd': ['/bin/sh'], 'Env': ['PATH=/bin'], 'WorkingDir': '/w',
