@@ -17,8 +17,9 @@ import SystemKit
 /// naming it.
 ///
 /// Whiteouts (`.wh.NAME`) become overlay whiteouts (character device 0/0) and
-/// `.wh..wh..opq` the `trusted.overlay.opaque` attribute; a directory replacing a
-/// whiteout in the same layer is made opaque. A hard link to a file of a lower layer
+/// `.wh..wh..opq` the `trusted.overlay.opaque` attribute. Whiteouts hide lower layers
+/// only, whatever their place in the tar: a directory of this layer at a whited-out
+/// name (before or after the whiteout) is made opaque instead. A hard link to a file of a lower layer
 /// copies that file up into this layer first.
 final class LayerApplier {
     private let layer: Digest
@@ -255,7 +256,17 @@ final class LayerApplier {
         let parent = try resolveParent(components)
         let directory = try openUpperDirectory(parent)
         defer { close(directory) }
-        try remove(directory, hidden)
+
+        // A whiteout hides lower layers only (OCI image spec): what this layer already
+        // put at the name stays. A directory of this layer becomes opaque, so the
+        // lower directory's content stays hidden; a non-directory hides it already.
+        var existing = stat()
+        if fstatat(directory, hidden, &existing, AT_SYMLINK_NOFOLLOW) == 0 {
+            if (existing.st_mode & S_IFMT) == S_IFDIR {
+                try setOpaque(directory, hidden)
+            }
+            return
+        }
         if LayerTree.lookupMerged(roots, parent + [hidden], from: 1) != nil {
             try check("mknodat") { mknodat(directory, hidden, S_IFCHR, 0) }
         }

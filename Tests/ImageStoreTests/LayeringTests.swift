@@ -48,6 +48,19 @@ import SystemKit
     }
 
     @Test(arguments: snapshotters)
+    func whiteoutAfterItsRecreationInTheSameLayerHidesOnlyLowerContent(
+        _ snapshotter: SnapshotterKind
+    ) throws {
+        try withImage(snapshotter, """
+            [[d('a'), f('a/old', 'old'), f('plain', 'lower')],
+             [d('a'), f('a/new', 'new'), f('plain', 'upper'), f('.wh.a'), f('.wh.plain')]]
+            """) { (view: String) throws in
+            #expect(try Self.names(view + "/a") == ["new"])
+            #expect(try FileSystem.readText(view + "/plain") == "upper")
+        }
+    }
+
+    @Test(arguments: snapshotters)
     func hardLinkToALowerLayerFile(_ snapshotter: SnapshotterKind) throws {
         try withImage(snapshotter, """
             [[d('bin'), f('bin/tool', 'data', mode=0o755, uid=7)],
