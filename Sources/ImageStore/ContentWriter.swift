@@ -18,8 +18,8 @@ import SystemKit
 /// writer that already exists ignores writes and its `commit` only checks that the
 /// stored blob has the expected size.
 ///
-/// A writer is used from one thread at a time.
-public final class ContentWriter {
+/// A writer may move between threads or tasks but is used from one at a time.
+public final class ContentWriter: @unchecked Sendable {
     /// The store the blob goes into.
     public let store: ContentStore
     /// What the caller announced, if anything.

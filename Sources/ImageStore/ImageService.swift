@@ -72,8 +72,9 @@ public final class ImageService: @unchecked Sendable {
         try locked { () throws(ImageStoreError) in try allImages() }
     }
 
-    /// The image `reference` names: matched as given, then normalized
-    /// (`alpine` finds `docker.io/library/alpine:latest`).
+    /// The image `reference` names: matched as given, then normalized (`alpine` finds
+    /// `docker.io/library/alpine:latest`); `alpine@sha256:...` finds an alpine image
+    /// whose target has that digest.
     public func get(_ reference: String) throws(ImageStoreError) -> ImageRecord {
         try locked { () throws(ImageStoreError) in try image(reference) }
     }
@@ -199,16 +200,23 @@ public final class ImageService: @unchecked Sendable {
     }
 
     func image(_ reference: String) throws(ImageStoreError) -> ImageRecord {
-        var candidates = [reference]
-        if let normalized = try? ImageReference(parsing: reference).description {
-            candidates.append(normalized)
-        }
-        for name in candidates {
+        let parsed = try? ImageReference(parsing: reference)
+        for name in [reference] + (parsed.map { [$0.description] } ?? []) {
             let rows = try run("""
                 SELECT name, target, created, updated, labels FROM images WHERE name = ?
                 """, [.text(name)])
             if let row = rows.first {
                 return try record(row)
+            }
+        }
+        // `repository@sha256:...` finds an image of that repository with that target.
+        if let parsed, let digest = parsed.digest {
+            let matches = try allImages().filter { image in
+                image.target.digest == digest
+                    && (try? ImageReference(parsing: image.name))?.name == parsed.name
+            }
+            if let match = matches.first {
+                return match
             }
         }
         throw .imageNotFound(reference)

@@ -27,6 +27,8 @@ import SystemKit
         #expect(Set(records.map(\.name)) == ["docker.io/library/alpine:3.20.3",
                                              "docker.io/library/alpine:latest"])
         #expect(records.allSatisfy { $0.target.mediaType == MediaType.ociIndex })
+        let pinned = "alpine@" + records[0].target.digest.description
+        #expect(try store.service.get(pinned).target == records[0].target)
         let view = try store.mount("alpine:3.20.3")
         let unpacked = try TestSupport.describeTree(view)
         try store.unmount(view)
