@@ -19,8 +19,8 @@ import SystemKit
 /// Whiteouts (`.wh.NAME`) become overlay whiteouts (character device 0/0) and
 /// `.wh..wh..opq` the `trusted.overlay.opaque` attribute. Whiteouts hide lower layers
 /// only, whatever their place in the tar: a directory of this layer at a whited-out
-/// name (before or after the whiteout) is made opaque instead. A hard link to a file of a lower layer
-/// copies that file up into this layer first.
+/// name (before or after the whiteout) is made opaque instead. A hard link to a file of
+/// a lower layer copies that file up into this layer first.
 final class LayerApplier {
     private let layer: Digest
     private let upper: Int32
