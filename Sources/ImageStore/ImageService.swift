@@ -91,15 +91,18 @@ public final class ImageService: @unchecked Sendable {
         }
     }
 
-    /// Records `name` as pointing at `target`, whose content must be in the store (for
-    /// this platform). A pull calls this once its blobs are in.
+    /// Records `name` as pointing at `target`, whose content for `platform` (this
+    /// host's when nil; every platform with `allPlatforms`) must be in the store. A
+    /// pull calls this once its blobs are in.
     @discardableResult
-    public func createImage(name: String, target: Descriptor, labels: [String: String] = [:])
+    public func createImage(name: String, target: Descriptor, labels: [String: String] = [:],
+                            platform wanted: Platform? = nil, allPlatforms: Bool = false)
         throws(ImageStoreError) -> ImageRecord
     {
         try locked { () throws(ImageStoreError) in
             let normalized = try normalize(name)
-            var walk = ContentWalk(store: content, platform: platform, allPlatforms: false)
+            var walk = ContentWalk(store: content, platform: wanted ?? platform,
+                                   allPlatforms: allPlatforms)
             try walk.visit(target, referencedBy: normalized)
             try saveImages([(normalized, target)], labels: labels)
             return try image(normalized)

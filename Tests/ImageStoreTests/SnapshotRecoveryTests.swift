@@ -33,6 +33,35 @@ import SystemKit
         #expect(try reopened.list().map(\.name) == ["docker.io/library/alpine:3.20.3"])
     }
 
+    @Test func createImageChecksContentForTheWantedPlatform() throws {
+        let images = try TestSupport.sharedImages()
+        let source = try TestStore()
+        defer { source.close() }
+        try source.service.importArchive(path: images + "/alpine-3.20.3-multiarch.oci.tar")
+        let index = try source.service.get("alpine:3.20.3").target
+        let arm = Platform(os: "linux", architecture: "arm64", variant: "v8")
+        let store = try TestStore()
+        defer { store.close() }
+
+        // Copy what an arm64-only pull brings: the index, the arm64 manifest and its blobs.
+        let inspection = try ImageService(root: source.directory + "/root",
+                                          options: .init(platform: arm)).inspect("alpine:3.20.3")
+        let wanted = [index.digest, inspection.manifestDescriptor.digest,
+                      inspection.manifest.config.digest] + inspection.manifest.layers.map(\.digest)
+        for digest in wanted {
+            let writer = try store.service.content.writer()
+            try writer.write(try source.service.content.read(digest))
+            try writer.commit(expectedDigest: digest)
+        }
+
+        #expect(throws: ImageStoreError.self) {
+            try store.service.createImage(name: "alpine:arm", target: index)
+        }
+        let record = try store.service.createImage(name: "alpine:arm", target: index,
+                                                   platform: arm)
+        #expect(record.name == "docker.io/library/alpine:arm")
+    }
+
     @Test func leasedBlobSurvivesCollectionUntilTheLeaseEnds() throws {
         let store = try TestStore()
         defer { store.close() }
