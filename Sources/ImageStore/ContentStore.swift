@@ -72,6 +72,13 @@ public final class ContentStore: Sendable {
         }
     }
 
+    /// Syncs the blob directory, making earlier renames into it durable.
+    public func syncBlobs() throws(ImageStoreError) {
+        try systemCall { () throws(SystemError) in
+            try FileSystem.syncDirectory(containing: root + "/blobs/sha256/.")
+        }
+    }
+
     /// Removes the blob; a missing blob is not an error.
     public func delete(_ digest: Digest) throws(ImageStoreError) {
         let path = path(of: digest)

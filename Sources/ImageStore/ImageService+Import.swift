@@ -61,6 +61,7 @@ extension ImageService {
                                    created: &createdSnapshots)
                     }
                 }
+                try content.syncBlobs()
                 try saveImages(images, labels: [:])
                 return try images.map { (image) throws(ImageStoreError) in
                     try self.image(image.name)
@@ -113,7 +114,8 @@ extension ImageService {
             }
             let digest: Digest
             do {
-                (digest, _) = try writer.commit(expectedSize: entry.size)
+                (digest, _) = try writer.commit(expectedDigest: nil, expectedSize: entry.size,
+                                                syncDirectory: false)
             } catch .digestMismatch(_, let expected, let actual) {
                 throw .digestMismatch(what: "\(name) in \(what)", expected: expected,
                                       actual: actual)
