@@ -39,7 +39,9 @@ public final class ImageService: @unchecked Sendable {
     /// The snapshotter in use.
     public var snapshotter: SnapshotterKind { snapshots.kind }
 
-    /// Opens (creating when needed) the image store under `root`.
+    /// Opens (creating when needed) the image store under `root`. Opening ends the
+    /// leases of the previous process and collects garbage, so blobs and snapshots
+    /// left by an import or pull that was killed midway are removed.
     public init(root: String, options: Options = Options()) throws(ImageStoreError) {
         self.root = root
         platform = options.platform
@@ -57,6 +59,11 @@ public final class ImageService: @unchecked Sendable {
         }
         snapshots = try SnapshotStore(directory: root + "/snapshots", database: database,
                                       kind: options.snapshotter)
+
+        // Leases belonged to the previous process; what its unfinished imports and
+        // pulls wrote, nothing references: collect it.
+        try run("DELETE FROM leases")
+        _ = try collectGarbage()
     }
 
     /// Runs `body` under the service lock with typed errors.

@@ -24,6 +24,10 @@ import SystemKit
             try FileSystem.createDirectory(root + "/snapshots/\(id)/fs")
             try FileSystem.writeAtomically(root + "/snapshots/\(id)/fs/partial", text: "x")
             try FileSystem.createDirectory(root + "/snapshots/999999/fs")
+            // A blob committed by an import that was killed before recording its name.
+            let writer = try service.content.writer()
+            try writer.write(Array("orphan".utf8))
+            try writer.commit()
         }
 
         let reopened = try ImageService(root: root)
@@ -31,6 +35,8 @@ import SystemKit
         #expect(try reopened.snapshots.all().map(\.key) == kept)
         #expect(try FileSystem.listDirectory(root + "/snapshots").count == kept.count)
         #expect(try reopened.list().map(\.name) == ["docker.io/library/alpine:3.20.3"])
+        #expect(!reopened.content.exists(Digest.sha256(of: Array("orphan".utf8))))
+        #expect(try reopened.content.list().count == 3)
     }
 
     @Test func createImageChecksContentForTheWantedPlatform() throws {
