@@ -41,7 +41,7 @@ extension ImageService {
             var createdSnapshots: [String] = []
             do throws(ImageStoreError) {
                 try readArchive(fd, what: what, into: &archive)
-                let images = try imagesOf(archive, what: what, indexName: indexName)
+                let images = try imagesOf(&archive, what: what, indexName: indexName)
 
                 var walk = ContentWalk(store: content, platform: platform,
                                        allPlatforms: allPlatforms)
@@ -128,19 +128,19 @@ extension ImageService {
     }
 
     /// The images the archive names, with their targets.
-    private func imagesOf(_ archive: ArchiveContents, what: String, indexName: String?)
+    private func imagesOf(_ archive: inout ArchiveContents, what: String, indexName: String?)
         throws(ImageStoreError) -> [(name: String, target: Descriptor)]
     {
         if let indexBytes = archive.documents["index.json"] {
-            return try ociImages(indexBytes, archive, what: what, indexName: indexName)
+            return try ociImages(indexBytes, &archive, what: what, indexName: indexName)
         }
         if let manifestBytes = archive.documents["manifest.json"] {
-            return try dockerImages(manifestBytes, archive, what: what)
+            return try dockerImages(manifestBytes, &archive, what: what)
         }
         throw .invalidArchive(what: what, reason: "it has neither index.json nor manifest.json")
     }
 
-    private func ociImages(_ bytes: [UInt8], _ archive: ArchiveContents, what: String,
+    private func ociImages(_ bytes: [UInt8], _ archive: inout ArchiveContents, what: String,
                            indexName: String?) throws(ImageStoreError)
         -> [(name: String, target: Descriptor)]
     {
@@ -166,9 +166,7 @@ extension ImageService {
             }
         }
         if let indexName {
-            let writer = try content.writer()
-            try writer.write(bytes)
-            let (digest, size) = try writer.commit()
+            let (digest, size) = try archive.store(bytes, in: content)
             let mediaType = index.mediaType ?? MediaType.ociIndex
             images.append((try normalize(indexName),
                            Descriptor(mediaType: mediaType, digest: digest, size: size)))
@@ -176,7 +174,8 @@ extension ImageService {
         return images
     }
 
-    private func dockerImages(_ bytes: [UInt8], _ archive: ArchiveContents, what: String)
+    private func dockerImages(_ bytes: [UInt8], _ archive: inout ArchiveContents,
+                              what: String)
         throws(ImageStoreError) -> [(name: String, target: Descriptor)]
     {
         let entries = try decodeJSON([DockerArchiveEntry].self, bytes,
@@ -200,9 +199,7 @@ extension ImageService {
                                     size: Int64(configBytes.count))
             let manifest = ImageManifest(config: config, layers: layers,
                                          mediaType: MediaType.dockerManifest)
-            let writer = try content.writer()
-            try writer.write(try encode(manifest))
-            let (digest, size) = try writer.commit()
+            let (digest, size) = try archive.store(try encode(manifest), in: content)
             let target = Descriptor(mediaType: MediaType.dockerManifest, digest: digest,
                                     size: size, platform: configuration.platform)
             let names = entry.RepoTags ?? []
@@ -234,6 +231,20 @@ struct ArchiveContents {
     var files: [String: Digest] = [:]
     var symlinks: [String: String] = [:]
     var createdBlobs: Set<Digest> = []
+
+    /// Stores a document the import made (a converted manifest, an index), noting
+    /// whether it is new so a failed import removes it too.
+    mutating func store(_ bytes: [UInt8], in content: ContentStore) throws(ImageStoreError)
+        -> (Digest, Int64)
+    {
+        let writer = try content.writer()
+        try writer.write(bytes)
+        let (digest, size) = try writer.commit()
+        if writer.created {
+            createdBlobs.insert(digest)
+        }
+        return (digest, size)
+    }
 
     /// The blob a file of the archive holds, following the archive's own links.
     func digest(of path: String, what: String) throws(ImageStoreError) -> Digest {

@@ -65,6 +65,12 @@ import SystemKit
             """, containing: "\"../../x\" refused")
     }
 
+    @Test func dockerArchiveWithAHostileLayerLeavesNoConvertedManifest() throws {
+        try expectFailure("""
+            docker_image(OUT, ['test/docker-broken:1'], [[d('etc')], [f('/etc/shadow', 'x')]])
+            """, containing: "\"/etc/shadow\" refused: absolute path")
+    }
+
     @Test func archiveWithoutNamesIsKeptUnderItsDigest() throws {
         let store = try TestStore()
         defer { store.close() }

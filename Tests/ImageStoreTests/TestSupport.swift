@@ -168,6 +168,28 @@ def image(out, name, layers, compress=True, config_extra=None, lie=None, truncat
         written[digest] = mdata
         mdesc['digest'], mdesc['size'] = digest, len(mdata)
     index = {'schemaVersion': 2, 'manifests': [mdesc]}
+    write_layout(out, written, index)
+
+def docker_image(out, tags, layers):
+    files, diff_ids, names = {}, [], []
+    for entries in layers:
+        tar = layer(entries)
+        hexdigest = hashlib.sha256(tar).hexdigest()
+        diff_ids.append('sha256:' + hexdigest)
+        names.append(hexdigest + '/layer.tar')
+        files[names[-1]] = tar
+    config = json.dumps({'architecture': 'amd64', 'os': 'linux',
+                         'rootfs': {'type': 'layers', 'diff_ids': diff_ids}}).encode()
+    files['config.json'] = config
+    files['manifest.json'] = json.dumps([{'Config': 'config.json', 'RepoTags': tags,
+                                          'Layers': names}]).encode()
+    with tarfile.open(out, 'w') as tar:
+        for path, data in files.items():
+            t = tarfile.TarInfo(path)
+            t.size = len(data)
+            tar.addfile(t, io.BytesIO(data))
+
+def write_layout(out, written, index):
     with tarfile.open(out, 'w') as tar:
         def add(path, data):
             t = tarfile.TarInfo(path)
