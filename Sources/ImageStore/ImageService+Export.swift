@@ -110,7 +110,7 @@ extension ImageService {
         switch type {
         case MediaType.dockerLayerGzip: MediaType.ociLayerGzip
         case MediaType.dockerLayerForeignGzip: MediaType.ociLayerNondistributableGzip
-        case dockerUncompressedLayer: MediaType.ociLayer
+        case MediaType.dockerUncompressedLayer: MediaType.ociLayer
         default: type
         }
     }

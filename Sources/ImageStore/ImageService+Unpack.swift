@@ -74,9 +74,7 @@ extension ImageService {
     private func applyLayer(_ layer: Descriptor, diffID: Digest, upper: Int32, lowers: [String])
         throws(ImageStoreError)
     {
-        guard let compression = MediaType.layerCompression(layer.mediaType)
-            ?? (layer.mediaType == dockerUncompressedLayer ? .uncompressed : nil)
-        else {
+        guard let compression = MediaType.layerCompression(layer.mediaType) else {
             throw .invalidDocument(what: "layer \(layer.digest)",
                                    reason: "unsupported media type \(layer.mediaType)")
         }
