@@ -63,6 +63,10 @@ extension ImageService {
                 }
                 try content.syncBlobs()
                 try saveImages(images, labels: [:])
+                logger.info("images imported", ["archive": what,
+                                                "names": images.map(\.name).joined(separator: ","),
+                                                "new_blobs": archive.createdBlobs.count,
+                                                "new_snapshots": createdSnapshots.count])
                 return try images.map { (image) throws(ImageStoreError) in
                     try self.image(image.name)
                 }

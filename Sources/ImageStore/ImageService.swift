@@ -22,16 +22,21 @@ public final class ImageService: @unchecked Sendable {
         public var snapshotter: SnapshotterKind?
         /// The platform whose content must be present and is unpacked.
         public var platform: Platform
+        /// Where events go (imports, removals, collections, recovery at open).
+        public var logger: Logger
 
-        public init(snapshotter: SnapshotterKind? = nil, platform: Platform = .host) {
+        public init(snapshotter: SnapshotterKind? = nil, platform: Platform = .host,
+                    logger: Logger = .shared) {
             self.snapshotter = snapshotter
             self.platform = platform
+            self.logger = logger
         }
     }
 
     public let root: String
     public let content: ContentStore
     public let platform: Platform
+    let logger: Logger
     let database: Database
     let snapshots: SnapshotStore
     let lock = Mutex(())
@@ -45,6 +50,7 @@ public final class ImageService: @unchecked Sendable {
     public init(root: String, options: Options = Options()) throws(ImageStoreError) {
         self.root = root
         platform = options.platform
+        logger = options.logger
         try systemCall { () throws(SystemError) in
             try FileSystem.createDirectory(root, mode: 0o700)
         }
@@ -63,7 +69,10 @@ public final class ImageService: @unchecked Sendable {
         // Leases belonged to the previous process; what its unfinished imports and
         // pulls wrote, nothing references: collect it.
         try run("DELETE FROM leases")
-        _ = try collectGarbage()
+        let collected = try collectGarbage()
+        logger.info("image store opened", ["root": root, "snapshotter": snapshots.kind.rawValue,
+                                           "removed_blobs": collected.removedBlobs.count,
+                                           "removed_snapshots": collected.removedSnapshots.count])
     }
 
     /// Runs `body` under the service lock with typed errors.
@@ -133,7 +142,10 @@ public final class ImageService: @unchecked Sendable {
                     failures.append(error)
                 }
             }
-            _ = try collectGarbage()
+            let collected = try collectGarbage()
+            logger.info("images removed", ["names": removed.joined(separator: ","),
+                                           "removed_blobs": collected.removedBlobs.count,
+                                           "removed_snapshots": collected.removedSnapshots.count])
             if failures.count == 1 { throw failures[0] }
             if failures.count > 1 { throw .several(failures) }
             return removed
