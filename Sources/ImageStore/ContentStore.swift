@@ -59,7 +59,7 @@ public final class ContentStore: Sendable {
         do {
             return try FileSystem.read(path(of: digest))
         } catch where error.errno == ENOENT {
-            throw .blobNotFound(digest, referencedBy: "the caller")
+            throw .blobNotFound(digest, referencedBy: nil)
         } catch {
             throw .system(error)
         }

@@ -13,7 +13,7 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
     /// Content did not have the size it was announced with.
     case sizeMismatch(what: String, expected: Int64, actual: Int64)
     /// A blob that something refers to is not in the content store or the archive.
-    case blobNotFound(Digest, referencedBy: String)
+    case blobNotFound(Digest, referencedBy: String?)
     /// libarchive could not read an archive or a layer.
     case archive(what: String, message: String)
     /// An archive is readable but is not an image archive we understand.
@@ -50,7 +50,11 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
         case .sizeMismatch(let what, let expected, let actual):
             "\(what): size mismatch: expected \(expected) bytes, got \(actual)"
         case .blobNotFound(let digest, let referencedBy):
-            "blob \(digest) referenced by \(referencedBy) is missing"
+            if let referencedBy {
+                "blob \(digest) referenced by \(referencedBy) is missing"
+            } else {
+                "blob \(digest) is not in the content store"
+            }
         case .archive(let what, let message):
             "reading \(what): \(message)"
         case .invalidArchive(let what, let reason):
