@@ -105,6 +105,8 @@ let package = Package(
         // Runtime support: cgroups, capabilities, seccomp (branch cgroups-seccomp).
         .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim"]),
         .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
+
+                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
     ],
     swiftLanguageModes: [.v6]
 )

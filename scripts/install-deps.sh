@@ -1,15 +1,26 @@
 #!/bin/sh
 # Installs what contaird builds and tests with, from Debian's packages.
 # The Swift toolchain itself (6.x) must already be on PATH.
+#
+#   scripts/install-deps.sh           build and test dependencies
+#   scripts/install-deps.sh --bench   also the peers the benchmarks measure against
 set -eu
-packages="libsqlite3-dev libarchive-dev libssl-dev libcurl4-openssl-dev libseccomp-dev
-  busybox-static tmux iproute2 util-linux procps python3-pip"
-# The registry client's tests: a local registry (docker-registry, filled by skopeo, with
-# htpasswd and openssl for its TLS and basic-auth mode), a Python fake registry, tar.
-packages="$packages docker-registry skopeo apache2-utils openssl python3 tar curl"
+
+# Building: the C libraries behind the system-library targets.
+packages="libsqlite3-dev libarchive-dev libssl-dev libcurl4-openssl-dev libseccomp-dev"
+# Testing: a busybox for tiny root filesystems, tmux to drive terminals, iproute2 and
+# util-linux for namespaces, Python for the varlink reference client and fake servers.
+packages="$packages busybox-static tmux iproute2 util-linux procps python3 python3-pip tar
+  curl zstd"
+# Images: a local registry (docker-registry, filled by skopeo, with htpasswd and
+# openssl for its TLS and basic-auth mode).
+packages="$packages docker-registry skopeo apache2-utils openssl"
+# Monitor and daemon tests also drive Debian's runc, the reference runtime.
+packages="$packages runc"
 if [ "${1:-}" = "--bench" ]; then
-    packages="$packages runc crun containerd hyperfine debootstrap"
+    packages="$packages crun containerd hyperfine debootstrap"
 fi
+
 missing=""
 for package in $packages; do
     dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"

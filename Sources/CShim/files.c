@@ -29,3 +29,7 @@ int cshim_random_bytes(void *buffer, size_t length) {
     }
     return 0;
 }
+
+int cshim_syncfs(int fd) {
+    return syncfs(fd);
+}

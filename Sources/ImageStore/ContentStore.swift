@@ -59,7 +59,7 @@ public final class ContentStore: Sendable {
         do {
             return try FileSystem.read(path(of: digest))
         } catch where error.errno == ENOENT {
-            throw .blobNotFound(digest, referencedBy: "the caller")
+            throw .blobNotFound(digest, referencedBy: nil)
         } catch {
             throw .system(error)
         }
@@ -67,7 +67,16 @@ public final class ContentStore: Sendable {
 
     /// Opens the blob for streaming reads; the caller closes the descriptor.
     public func open(_ digest: Digest) throws(ImageStoreError) -> FileDescriptor {
-        try systemCall { () throws(SystemError) in try FileDescriptor.open(path(of: digest), O_RDONLY) }
+        try systemCall { () throws(SystemError) in
+            try FileDescriptor.open(path(of: digest), O_RDONLY)
+        }
+    }
+
+    /// Syncs the blob directory, making earlier renames into it durable.
+    public func syncBlobs() throws(ImageStoreError) {
+        try systemCall { () throws(SystemError) in
+            try FileSystem.syncDirectory(containing: root + "/blobs/sha256/.")
+        }
     }
 
     /// Removes the blob; a missing blob is not an error.

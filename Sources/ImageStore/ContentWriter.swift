@@ -18,8 +18,8 @@ import SystemKit
 /// writer that already exists ignores writes and its `commit` only checks that the
 /// stored blob has the expected size.
 ///
-/// A writer is used from one thread at a time.
-public final class ContentWriter {
+/// A writer may move between threads or tasks but is used from one at a time.
+public final class ContentWriter: @unchecked Sendable {
     /// The store the blob goes into.
     public let store: ContentStore
     /// What the caller announced, if anything.
@@ -133,6 +133,17 @@ public final class ContentWriter {
     public func commit(expectedDigest: Digest? = nil, expectedSize: Int64? = nil)
         throws(ImageStoreError) -> (digest: Digest, size: Int64)
     {
+        try commit(expectedDigest: expectedDigest, expectedSize: expectedSize,
+                   syncDirectory: true)
+    }
+
+    /// `commit`, leaving the directory sync to the caller when `syncDirectory` is false
+    /// (an import commits many blobs, then calls `ContentStore.syncBlobs` once before
+    /// recording any name).
+    @discardableResult
+    func commit(expectedDigest: Digest?, expectedSize: Int64?, syncDirectory: Bool)
+        throws(ImageStoreError) -> (digest: Digest, size: Int64)
+    {
         let wantedDigest = expectedDigest ?? expected?.digest
         let wantedSize = expectedSize ?? expected?.size
         if alreadyExists, let wantedDigest {
@@ -169,7 +180,9 @@ public final class ContentWriter {
                 try file.sync()
                 let target = store.path(of: digest)
                 try Syscall.check("rename", path: target) { rename(ingestPath, target) }
-                try FileSystem.syncDirectory(containing: target)
+                if syncDirectory {
+                    try FileSystem.syncDirectory(containing: target)
+                }
             }
         } catch {
             abort()

@@ -1,37 +1,5 @@
 import CSQLite
 
-/// A value bound to or read from a SQLite statement.
-public enum SQLValue: Sendable, Equatable {
-    case null
-    case integer(Int64)
-    case text(String)
-
-    /// The text, or nil for any other kind.
-    public var text: String? {
-        if case .text(let value) = self { return value }
-        return nil
-    }
-
-    /// The integer, or nil for any other kind.
-    public var integer: Int64? {
-        if case .integer(let value) = self { return value }
-        return nil
-    }
-}
-
-/// One schema change: applied once, in `version` order, inside a transaction.
-public struct Migration: Sendable {
-    public let version: Int
-    public let name: String
-    public let sql: String
-
-    public init(version: Int, name: String, sql: String) {
-        self.version = version
-        self.name = name
-        self.sql = sql
-    }
-}
-
 /// One SQLite connection, in WAL mode with a busy timeout, with prepared statements
 /// cached by their text.
 ///

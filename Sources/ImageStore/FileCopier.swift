@@ -30,7 +30,9 @@ enum FileCopier {
             }
             defer { close(output) }
             try copyContent(input, output, size: Int(status.st_size), path: path)
-            try Syscall.check("fchown", path: path) { fchown(output, status.st_uid, status.st_gid) }
+            try Syscall.check("fchown", path: path) {
+                fchown(output, status.st_uid, status.st_gid)
+            }
             try Syscall.check("fchmod", path: path) { fchmod(output, status.st_mode & 0o7777) }
             try copyAttributes(input, output, path: path)
             try Syscall.check("futimens", path: path) { futimens(output, &times) }

@@ -11,15 +11,21 @@ extension ImageService {
     /// for a tagged name, `org.opencontainers.image.ref.name`) and every present blob
     /// they reach under `blobs/sha256/`. The tar is written to a temporary file beside
     /// `path` and renamed into place when complete.
+    ///
+    /// A Docker-typed manifest or list (from `docker save` or a pull) is exported as an
+    /// OCI manifest or index over the same config and layer blobs: OCI layout readers
+    /// such as skopeo only find OCI-typed entries by name. Its digest therefore differs
+    /// from the stored one.
     public func export(to path: String, references: [String]) throws(ImageStoreError) {
         try locked { () throws(ImageStoreError) in
             var entries: [Descriptor] = []
             var walk = ContentWalk(store: content, platform: platform, allPlatforms: true)
             walk.strict = false
             var blobs: [Digest] = []
+            var documents: [Digest: [UInt8]] = [:]
             for reference in references {
                 let record = try image(reference)
-                var descriptor = record.target
+                var descriptor = try ociDescriptor(record.target, documents: &documents)
                 var annotations = ["io.containerd.image.name": record.name]
                 if let parsed = try? ImageReference(parsing: record.name), let tag = parsed.tag,
                     parsed.description == record.name
@@ -30,7 +36,8 @@ extension ImageService {
                 entries.append(descriptor)
                 let before = walk.reachable
                 try walk.visit(record.target, referencedBy: record.name)
-                blobs.append(contentsOf: walk.reachable.subtracting(before).sorted { $0.hex < $1.hex })
+                let added = walk.reachable.subtracting(before)
+                blobs.append(contentsOf: added.sorted { $0.hex < $1.hex })
             }
             let index = ImageIndex(manifests: entries)
 
@@ -39,7 +46,10 @@ extension ImageService {
                 let writer = try TarWriter(path: temporary)
                 try writer.add("oci-layout", Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8))
                 try writer.add("index.json", try encode(index))
-                for digest in blobs {
+                for (digest, bytes) in documents.sorted(by: { $0.key.hex < $1.key.hex }) {
+                    try writer.add("blobs/\(digest.algorithm)/\(digest.hex)", bytes)
+                }
+                for digest in blobs where documents[digest] == nil {
                     try writer.addFile("blobs/\(digest.algorithm)/\(digest.hex)",
                                        from: content.path(of: digest))
                 }
@@ -51,6 +61,57 @@ extension ImageService {
                 unlink(temporary)
                 throw error
             }
+        }
+    }
+
+    /// `descriptor` with Docker media types rewritten to OCI ones; the rewritten
+    /// documents go into `documents`.
+    private func ociDescriptor(_ descriptor: Descriptor, documents: inout [Digest: [UInt8]])
+        throws(ImageStoreError) -> Descriptor
+    {
+        guard content.exists(descriptor.digest) else { return descriptor }
+        let bytes: [UInt8]
+        let mediaType: String
+        switch descriptor.mediaType {
+        case MediaType.dockerManifest:
+            var manifest = try decode(ImageManifest.self, descriptor.digest, what: "export")
+            manifest.mediaType = MediaType.ociManifest
+            manifest.config.mediaType = MediaType.ociConfig
+            manifest.layers = manifest.layers.map { layer in
+                var copy = layer
+                copy.mediaType = Self.ociLayerType(layer.mediaType)
+                return copy
+            }
+            bytes = try encode(manifest)
+            mediaType = MediaType.ociManifest
+        case MediaType.dockerManifestList:
+            var index = try decode(ImageIndex.self, descriptor.digest, what: "export")
+            index.mediaType = MediaType.ociIndex
+            var children: [Descriptor] = []
+            for child in index.manifests {
+                children.append(try ociDescriptor(child, documents: &documents))
+            }
+            index.manifests = children
+            bytes = try encode(index)
+            mediaType = MediaType.ociIndex
+        default:
+            return descriptor
+        }
+        let digest = Digest.sha256(of: bytes)
+        documents[digest] = bytes
+        var converted = descriptor
+        converted.mediaType = mediaType
+        converted.digest = digest
+        converted.size = Int64(bytes.count)
+        return converted
+    }
+
+    private static func ociLayerType(_ type: String) -> String {
+        switch type {
+        case MediaType.dockerLayerGzip: MediaType.ociLayerGzip
+        case MediaType.dockerLayerForeignGzip: MediaType.ociLayerNondistributableGzip
+        case MediaType.dockerUncompressedLayer: MediaType.ociLayer
+        default: type
         }
     }
 }

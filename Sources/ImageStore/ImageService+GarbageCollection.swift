@@ -4,8 +4,8 @@ extension ImageService {
     /// Marks what is in use and deletes the rest:
     /// - blobs: everything reachable from an image's target (any platform), plus blobs
     ///   held by a lease;
-    /// - snapshots: the layer chains of every image's manifests, plus every active
-    ///   snapshot (container roots, image views) and the chain beneath it, so a
+    /// - snapshots: the layer chains of every image's manifests, plus every active or
+    ///   leased snapshot (container roots, image views) and the chain beneath it, so a
     ///   container keeps its layers even after its image's name is removed.
     func collectGarbage() throws(ImageStoreError) -> GarbageCollection {
         let images = try allImages()
@@ -31,9 +31,13 @@ extension ImageService {
             removedBlobs.append(digest)
         }
 
+        let leasedSnapshots = try run(
+            "SELECT resource FROM lease_resources WHERE kind = 'snapshot'"
+        ).compactMap { $0.first?.text }
+        keepSnapshots.formUnion(leasedSnapshots)
         let rows = try snapshots.all()
         let parents = Dictionary(rows.map { ($0.key, $0.parent) }, uniquingKeysWith: { a, _ in a })
-        for row in rows where row.kind == "active" {
+        for row in rows where row.kind == "active" || leasedSnapshots.contains(row.key) {
             var next = row.parent
             while let key = next, !keepSnapshots.contains(key) {
                 keepSnapshots.insert(key)
@@ -42,7 +46,8 @@ extension ImageService {
         }
         var removedSnapshots: [String] = []
         // Children were created after their parents: remove newest first.
-        for row in rows.reversed() where row.kind == "committed" && !keepSnapshots.contains(row.key) {
+        for row in rows.reversed()
+        where row.kind == "committed" && !keepSnapshots.contains(row.key) {
             try snapshots.remove(row.key)
             removedSnapshots.append(row.key)
         }

@@ -31,7 +31,9 @@ extension ImageService {
     {
         try locked { () throws(ImageStoreError) in
             let fd: FileDescriptor = path == "-" ? .standardInput
-                : try systemCall { () throws(SystemError) in try FileDescriptor.open(path, O_RDONLY) }
+                : try systemCall { () throws(SystemError) in
+                    try FileDescriptor.open(path, O_RDONLY)
+                }
             defer { if path != "-" { fd.close() } }
             let what = path == "-" ? "standard input" : path
 
@@ -39,7 +41,7 @@ extension ImageService {
             var createdSnapshots: [String] = []
             do throws(ImageStoreError) {
                 try readArchive(fd, what: what, into: &archive)
-                let images = try imagesOf(archive, what: what, indexName: indexName)
+                let images = try imagesOf(&archive, what: what, indexName: indexName)
 
                 var walk = ContentWalk(store: content, platform: platform,
                                        allPlatforms: allPlatforms)
@@ -59,8 +61,15 @@ extension ImageService {
                                    created: &createdSnapshots)
                     }
                 }
+                try content.syncBlobs()
                 try saveImages(images, labels: [:])
-                return try images.map { (image) throws(ImageStoreError) in try self.image(image.name) }
+                logger.info("images imported", ["archive": what,
+                                                "names": images.map(\.name).joined(separator: ","),
+                                                "new_blobs": archive.createdBlobs.count,
+                                                "new_snapshots": createdSnapshots.count])
+                return try images.map { (image) throws(ImageStoreError) in
+                    try self.image(image.name)
+                }
             } catch {
                 for key in createdSnapshots.reversed() {
                     try? snapshots.remove(key)
@@ -75,8 +84,8 @@ extension ImageService {
 
     /// Reads every entry of the archive: small documents into memory, blobs into the
     /// content store.
-    private func readArchive(_ fd: FileDescriptor, what: String, into archive: inout ArchiveContents)
-        throws(ImageStoreError)
+    private func readArchive(_ fd: FileDescriptor, what: String,
+                             into archive: inout ArchiveContents) throws(ImageStoreError)
     {
         let reader = try TarReader(fd: fd.rawValue, what: what)
         while let entry = try reader.next() {
@@ -103,9 +112,18 @@ extension ImageService {
             if writer.alreadyExists {
                 try reader.skipData()
             } else {
-                try reader.readData { (block, _) throws(ImageStoreError) in try writer.write(block) }
+                try reader.readData { (block, _) throws(ImageStoreError) in
+                    try writer.write(block)
+                }
             }
-            let (digest, _) = try writer.commit(expectedSize: entry.size)
+            let digest: Digest
+            do {
+                (digest, _) = try writer.commit(expectedDigest: nil, expectedSize: entry.size,
+                                                syncDirectory: false)
+            } catch .digestMismatch(_, let expected, let actual) {
+                throw .digestMismatch(what: "\(name) in \(what)", expected: expected,
+                                      actual: actual)
+            }
             if writer.created {
                 archive.createdBlobs.insert(digest)
             }
@@ -114,19 +132,19 @@ extension ImageService {
     }
 
     /// The images the archive names, with their targets.
-    private func imagesOf(_ archive: ArchiveContents, what: String, indexName: String?)
+    private func imagesOf(_ archive: inout ArchiveContents, what: String, indexName: String?)
         throws(ImageStoreError) -> [(name: String, target: Descriptor)]
     {
         if let indexBytes = archive.documents["index.json"] {
-            return try ociImages(indexBytes, archive, what: what, indexName: indexName)
+            return try ociImages(indexBytes, &archive, what: what, indexName: indexName)
         }
         if let manifestBytes = archive.documents["manifest.json"] {
-            return try dockerImages(manifestBytes, archive, what: what)
+            return try dockerImages(manifestBytes, &archive, what: what)
         }
         throw .invalidArchive(what: what, reason: "it has neither index.json nor manifest.json")
     }
 
-    private func ociImages(_ bytes: [UInt8], _ archive: ArchiveContents, what: String,
+    private func ociImages(_ bytes: [UInt8], _ archive: inout ArchiveContents, what: String,
                            indexName: String?) throws(ImageStoreError)
         -> [(name: String, target: Descriptor)]
     {
@@ -152,9 +170,7 @@ extension ImageService {
             }
         }
         if let indexName {
-            let writer = try content.writer()
-            try writer.write(bytes)
-            let (digest, size) = try writer.commit()
+            let (digest, size) = try archive.store(bytes, in: content)
             let mediaType = index.mediaType ?? MediaType.ociIndex
             images.append((try normalize(indexName),
                            Descriptor(mediaType: mediaType, digest: digest, size: size)))
@@ -162,7 +178,8 @@ extension ImageService {
         return images
     }
 
-    private func dockerImages(_ bytes: [UInt8], _ archive: ArchiveContents, what: String)
+    private func dockerImages(_ bytes: [UInt8], _ archive: inout ArchiveContents,
+                              what: String)
         throws(ImageStoreError) -> [(name: String, target: Descriptor)]
     {
         let entries = try decodeJSON([DockerArchiveEntry].self, bytes,
@@ -179,16 +196,14 @@ extension ImageService {
             var layers: [Descriptor] = []
             for layerPath in entry.Layers {
                 let digest = try archive.digest(of: layerPath, what: what)
-                layers.append(Descriptor(mediaType: dockerUncompressedLayer, digest: digest,
-                                         size: try content.size(of: digest)))
+                layers.append(Descriptor(mediaType: MediaType.dockerUncompressedLayer,
+                                         digest: digest, size: try content.size(of: digest)))
             }
             let config = Descriptor(mediaType: MediaType.dockerConfig, digest: configDigest,
                                     size: Int64(configBytes.count))
             let manifest = ImageManifest(config: config, layers: layers,
                                          mediaType: MediaType.dockerManifest)
-            let writer = try content.writer()
-            try writer.write(try encode(manifest))
-            let (digest, size) = try writer.commit()
+            let (digest, size) = try archive.store(try encode(manifest), in: content)
             let target = Descriptor(mediaType: MediaType.dockerManifest, digest: digest,
                                     size: size, platform: configuration.platform)
             let names = entry.RepoTags ?? []
@@ -202,63 +217,3 @@ extension ImageService {
         return images
     }
 }
-
-/// One entry of a `docker save` archive's `manifest.json`.
-struct DockerArchiveEntry: Decodable {
-    var Config: String
-    var RepoTags: [String]?
-    var Layers: [String]
-}
-
-/// What an image archive held: its small documents, where each file's content went,
-/// and which blobs this import added to the store.
-struct ArchiveContents {
-    static let documents: Set<String> = ["index.json", "manifest.json", "oci-layout",
-                                         "repositories"]
-
-    var documents: [String: [UInt8]] = [:]
-    var files: [String: Digest] = [:]
-    var symlinks: [String: String] = [:]
-    var createdBlobs: Set<Digest> = []
-
-    /// The blob a file of the archive holds, following the archive's own links.
-    func digest(of path: String, what: String) throws(ImageStoreError) -> Digest {
-        var name = Self.clean(path)
-        for _ in 0..<16 {
-            if let digest = files[name] {
-                return digest
-            }
-            guard let target = symlinks[name] else { break }
-            name = target
-        }
-        throw .invalidArchive(what: what, reason: "\(path) is referenced but not in the archive")
-    }
-
-    /// The path without `./` and leading or doubled slashes.
-    static func clean(_ path: String) -> String {
-        path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
-    }
-
-    /// Where the archive's symlink at `name` points, as an archive path.
-    static func resolve(_ target: String, from name: String) -> String {
-        var parts = target.hasPrefix("/") ? [] : Array(clean(name).split(separator: "/").dropLast())
-        for part in target.split(separator: "/") {
-            if part == ".." {
-                if !parts.isEmpty { parts.removeLast() }
-            } else if part != "." {
-                parts.append(part)
-            }
-        }
-        return parts.joined(separator: "/")
-    }
-
-    /// The digest an OCI layout path `blobs/<algorithm>/<hex>` announces.
-    static func blobDigest(_ name: String) -> Digest? {
-        let parts = name.split(separator: "/")
-        guard parts.count == 3, parts[0] == "blobs" else { return nil }
-        return Digest("\(parts[1]):\(parts[2])")
-    }
-}
-
-/// Docker's media type for an uncompressed layer, as `docker save` stores layers.
-let dockerUncompressedLayer = "application/vnd.docker.image.rootfs.diff.tar"

@@ -36,8 +36,9 @@ extension ImageService {
         return chain
     }
 
-    /// Applies each layer not yet present as a committed snapshot; appends the keys of
-    /// the snapshots it creates to `created`. Returns the top chain ID.
+    /// Applies each layer not yet present as a snapshot, then commits the new ones
+    /// together; appends the keys of the snapshots it creates to `created` (so a caller
+    /// can remove them when a later step fails). Returns the top chain ID.
     func unpack(_ manifest: ImageManifest, _ configuration: ImageConfiguration, image: String,
                 created: inout [String]) throws(ImageStoreError) -> String
     {
@@ -48,28 +49,32 @@ extension ImageService {
                                        + " but the config lists \(diffIDs.count) diff IDs")
         }
         let chain = Self.chainIDs(diffIDs)
+        // The fs directories of the layers applied so far, topmost first.
+        var lowers: [String] = []
         for (index, layer) in manifest.layers.enumerated() {
-            if let row = try snapshots.row(chain[index]), row.kind == "committed" {
+            if let row = try snapshots.row(chain[index]), row.kind != "active" {
+                lowers.insert(snapshots.path(row.id) + "/fs", at: 0)
                 continue
             }
             let parent = index > 0 ? chain[index - 1] : nil
-            try snapshots.createLayer(chainID: chain[index], parent: parent) {
+            let path = try snapshots.createLayer(chainID: chain[index], parent: parent,
+                                                 lowers: lowers) {
                 (upper, lowers) throws(ImageStoreError) in
                 try applyLayer(layer, diffID: diffIDs[index], upper: upper, lowers: lowers)
             }
             created.append(chain[index])
+            lowers.insert(path, at: 0)
         }
+        try snapshots.commit(created)
         return chain.last ?? ""
     }
 
     /// Streams the layer blob through decompression and the applier, then checks the
     /// uncompressed digest against `diffID`.
-    private func applyLayer(_ layer: Descriptor, diffID: Digest, upper: Int32, lowers: [Int32])
+    private func applyLayer(_ layer: Descriptor, diffID: Digest, upper: Int32, lowers: [String])
         throws(ImageStoreError)
     {
-        guard let compression = MediaType.layerCompression(layer.mediaType)
-            ?? (layer.mediaType == dockerUncompressedLayer ? .uncompressed : nil)
-        else {
+        guard let compression = MediaType.layerCompression(layer.mediaType) else {
             throw .invalidDocument(what: "layer \(layer.digest)",
                                    reason: "unsupported media type \(layer.mediaType)")
         }

@@ -22,16 +22,21 @@ public final class ImageService: @unchecked Sendable {
         public var snapshotter: SnapshotterKind?
         /// The platform whose content must be present and is unpacked.
         public var platform: Platform
+        /// Where events go (imports, removals, collections, recovery at open).
+        public var logger: Logger
 
-        public init(snapshotter: SnapshotterKind? = nil, platform: Platform = .host) {
+        public init(snapshotter: SnapshotterKind? = nil, platform: Platform = .host,
+                    logger: Logger = .shared) {
             self.snapshotter = snapshotter
             self.platform = platform
+            self.logger = logger
         }
     }
 
     public let root: String
     public let content: ContentStore
     public let platform: Platform
+    let logger: Logger
     let database: Database
     let snapshots: SnapshotStore
     let lock = Mutex(())
@@ -39,10 +44,13 @@ public final class ImageService: @unchecked Sendable {
     /// The snapshotter in use.
     public var snapshotter: SnapshotterKind { snapshots.kind }
 
-    /// Opens (creating when needed) the image store under `root`.
+    /// Opens (creating when needed) the image store under `root`. Opening ends the
+    /// leases of the previous process and collects garbage, so blobs and snapshots
+    /// left by an import or pull that was killed midway are removed.
     public init(root: String, options: Options = Options()) throws(ImageStoreError) {
         self.root = root
         platform = options.platform
+        logger = options.logger
         try systemCall { () throws(SystemError) in
             try FileSystem.createDirectory(root, mode: 0o700)
         }
@@ -57,6 +65,14 @@ public final class ImageService: @unchecked Sendable {
         }
         snapshots = try SnapshotStore(directory: root + "/snapshots", database: database,
                                       kind: options.snapshotter)
+
+        // Leases belonged to the previous process; what its unfinished imports and
+        // pulls wrote, nothing references: collect it.
+        try run("DELETE FROM leases")
+        let collected = try collectGarbage()
+        logger.info("image store opened", ["root": root, "snapshotter": snapshots.kind.rawValue,
+                                           "removed_blobs": collected.removedBlobs.count,
+                                           "removed_snapshots": collected.removedSnapshots.count])
     }
 
     /// Runs `body` under the service lock with typed errors.
@@ -72,8 +88,9 @@ public final class ImageService: @unchecked Sendable {
         try locked { () throws(ImageStoreError) in try allImages() }
     }
 
-    /// The image `reference` names: matched as given, then normalized
-    /// (`alpine` finds `docker.io/library/alpine:latest`).
+    /// The image `reference` names: matched as given, then normalized (`alpine` finds
+    /// `docker.io/library/alpine:latest`); `alpine@sha256:...` finds an alpine image
+    /// whose target has that digest.
     public func get(_ reference: String) throws(ImageStoreError) -> ImageRecord {
         try locked { () throws(ImageStoreError) in try image(reference) }
     }
@@ -90,15 +107,18 @@ public final class ImageService: @unchecked Sendable {
         }
     }
 
-    /// Records `name` as pointing at `target`, whose content must be in the store (for
-    /// this platform). A pull calls this once its blobs are in.
+    /// Records `name` as pointing at `target`, whose content for `platform` (this
+    /// host's when nil; every platform with `allPlatforms`) must be in the store. A
+    /// pull calls this once its blobs are in.
     @discardableResult
-    public func createImage(name: String, target: Descriptor, labels: [String: String] = [:])
+    public func createImage(name: String, target: Descriptor, labels: [String: String] = [:],
+                            platform wanted: Platform? = nil, allPlatforms: Bool = false)
         throws(ImageStoreError) -> ImageRecord
     {
         try locked { () throws(ImageStoreError) in
             let normalized = try normalize(name)
-            var walk = ContentWalk(store: content, platform: platform, allPlatforms: false)
+            var walk = ContentWalk(store: content, platform: wanted ?? platform,
+                                   allPlatforms: allPlatforms)
             try walk.visit(target, referencedBy: normalized)
             try saveImages([(normalized, target)], labels: labels)
             return try image(normalized)
@@ -106,24 +126,28 @@ public final class ImageService: @unchecked Sendable {
     }
 
     /// Removes the names `references`, then collects what no image or container
-    /// references any more. Removes every name it can and then throws for the first
-    /// that it could not find.
+    /// references any more. Removes every name it can, returns the names removed, and
+    /// then throws listing each reference it could not remove.
     @discardableResult
     public func remove(_ references: [String]) throws(ImageStoreError) -> [String] {
         try locked { () throws(ImageStoreError) in
             var removed: [String] = []
-            var failure: ImageStoreError?
+            var failures: [ImageStoreError] = []
             for reference in references {
                 do throws(ImageStoreError) {
                     let record = try image(reference)
                     try run("DELETE FROM images WHERE name = ?", [.text(record.name)])
                     removed.append(record.name)
                 } catch {
-                    failure = failure ?? error
+                    failures.append(error)
                 }
             }
-            _ = try collectGarbage()
-            if let failure { throw failure }
+            let collected = try collectGarbage()
+            logger.info("images removed", ["names": removed.joined(separator: ","),
+                                           "removed_blobs": collected.removedBlobs.count,
+                                           "removed_snapshots": collected.removedSnapshots.count])
+            if failures.count == 1 { throw failures[0] }
+            if failures.count > 1 { throw .several(failures) }
             return removed
         }
     }
@@ -175,6 +199,14 @@ public final class ImageService: @unchecked Sendable {
         }
     }
 
+    /// Protects snapshot `key` (and the chain beneath it) under lease `id`.
+    public func addToLease(_ id: String, snapshot key: String) throws(ImageStoreError) {
+        try locked { () throws(ImageStoreError) in
+            try run("INSERT OR IGNORE INTO lease_resources VALUES (?, 'snapshot', ?)",
+                    [.text(id), .text(key)])
+        }
+    }
+
     /// Ends lease `id`; its resources become collectable.
     public func endLease(_ id: String) throws(ImageStoreError) {
         try locked { () throws(ImageStoreError) in
@@ -190,16 +222,23 @@ public final class ImageService: @unchecked Sendable {
     }
 
     func image(_ reference: String) throws(ImageStoreError) -> ImageRecord {
-        var candidates = [reference]
-        if let normalized = try? ImageReference(parsing: reference).description {
-            candidates.append(normalized)
-        }
-        for name in candidates {
+        let parsed = try? ImageReference(parsing: reference)
+        for name in [reference] + (parsed.map { [$0.description] } ?? []) {
             let rows = try run("""
                 SELECT name, target, created, updated, labels FROM images WHERE name = ?
                 """, [.text(name)])
             if let row = rows.first {
                 return try record(row)
+            }
+        }
+        // `repository@sha256:...` finds an image of that repository with that target.
+        if let parsed, let digest = parsed.digest {
+            let matches = try allImages().filter { image in
+                image.target.digest == digest
+                    && (try? ImageReference(parsing: image.name))?.name == parsed.name
+            }
+            if let match = matches.first {
+                return match
             }
         }
         throw .imageNotFound(reference)

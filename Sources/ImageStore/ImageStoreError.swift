@@ -13,7 +13,7 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
     /// Content did not have the size it was announced with.
     case sizeMismatch(what: String, expected: Int64, actual: Int64)
     /// A blob that something refers to is not in the content store or the archive.
-    case blobNotFound(Digest, referencedBy: String)
+    case blobNotFound(Digest, referencedBy: String?)
     /// libarchive could not read an archive or a layer.
     case archive(what: String, message: String)
     /// An archive is readable but is not an image archive we understand.
@@ -26,8 +26,6 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
     case layerEntry(layer: Digest, entry: String, cause: SystemError)
     /// No image has this name.
     case imageNotFound(String)
-    /// An image name is already taken (by tag).
-    case imageExists(String)
     /// A reference does not parse.
     case invalidReference(String, ImageReference.ParseError)
     /// Nothing in an image runs on the wanted platform.
@@ -36,8 +34,8 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
     case snapshotNotFound(String)
     /// A snapshot or root key is already in use.
     case snapshotExists(String)
-    /// The image has more layers than an overlay mount can stack.
-    case tooManyLayers(image: String, count: Int, limit: Int)
+    /// A verb given several targets failed for some of them (one error each).
+    indirect case several([ImageStoreError])
     /// An overlay or bind mount failed.
     case mount(what: String, step: String, cause: SystemError)
 
@@ -52,7 +50,11 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
         case .sizeMismatch(let what, let expected, let actual):
             "\(what): size mismatch: expected \(expected) bytes, got \(actual)"
         case .blobNotFound(let digest, let referencedBy):
-            "blob \(digest) referenced by \(referencedBy) is missing"
+            if let referencedBy {
+                "blob \(digest) referenced by \(referencedBy) is missing"
+            } else {
+                "blob \(digest) is not in the content store"
+            }
         case .archive(let what, let message):
             "reading \(what): \(message)"
         case .invalidArchive(let what, let reason):
@@ -65,8 +67,6 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
             "layer \(layer): entry \"\(entry)\": \(cause)"
         case .imageNotFound(let name):
             "image \"\(name)\" not found"
-        case .imageExists(let name):
-            "image \"\(name)\" already exists"
         case .invalidReference(let text, let error):
             "\"\(text)\": \(error)"
         case .noMatchingPlatform(let image, let platform):
@@ -75,9 +75,8 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
             "snapshot \"\(key)\" not found"
         case .snapshotExists(let key):
             "snapshot \"\(key)\" already exists"
-        case .tooManyLayers(let image, let count, let limit):
-            "image \"\(image)\" has \(count) layers but overlayfs stacks at most \(limit)"
-                + " lower directories"
+        case .several(let errors):
+            errors.map(\.description).joined(separator: "; ")
         case .mount(let what, let step, let cause):
             "mounting \(what): \(step): \(cause.reason)"
         }

@@ -17,24 +17,25 @@ import SystemKit
 /// naming it.
 ///
 /// Whiteouts (`.wh.NAME`) become overlay whiteouts (character device 0/0) and
-/// `.wh..wh..opq` the `trusted.overlay.opaque` attribute; a directory replacing a
-/// whiteout in the same layer is made opaque. A hard link to a file of a lower layer
-/// copies that file up into this layer first.
+/// `.wh..wh..opq` the `trusted.overlay.opaque` attribute. Whiteouts hide lower layers
+/// only, whatever their place in the tar: a directory of this layer at a whited-out
+/// name (before or after the whiteout) is made opaque instead. A hard link to a file of
+/// a lower layer copies that file up into this layer first.
 final class LayerApplier {
     private let layer: Digest
     private let upper: Int32
     /// Root descriptors of this layer (index 0) and the ones beneath, topmost first.
-    private let roots: [Int32]
+    private let roots: LayerStack
     /// Directory times to set once all entries are in (writing children changes them).
     private var directoryTimes: [(components: [String], times: [timespec])] = []
     private var entryName = ""
 
-    /// `upper` is the layer's empty directory, `lowers` the roots of the layers beneath
-    /// (topmost first); the caller keeps them open.
-    init(layer: Digest, upper: Int32, lowers: [Int32]) {
+    /// `upper` is the layer's empty directory (the caller keeps it open), `lowers` the
+    /// paths of the layers beneath, topmost first.
+    init(layer: Digest, upper: Int32, lowers: [String]) {
         self.layer = layer
         self.upper = upper
-        self.roots = [upper] + lowers
+        self.roots = LayerStack(upper: upper, lowerPaths: lowers)
     }
 
     /// Applies every entry of `reader`.
@@ -128,13 +129,15 @@ final class LayerApplier {
 
     /// The entry's path as components: relative, without `.`; `..` and absolute paths
     /// are refused.
-    private func relativeComponents(_ path: String) throws(ImageStoreError) -> [String] {
+    private func relativeComponents(_ path: String, what: String = "path")
+        throws(ImageStoreError) -> [String]
+    {
         if path.hasPrefix("/") {
-            throw refuse("absolute path")
+            throw refuse("absolute \(what)")
         }
         let components = path.split(separator: "/").map(String.init).filter { $0 != "." }
         if components.contains("..") {
-            throw refuse("path contains \"..\"")
+            throw refuse("\(what) contains \"..\"")
         }
         return components
     }
@@ -233,7 +236,7 @@ final class LayerApplier {
             try setOpaque(directory, name)
             return
         }
-        let below = LayerTree.lookupMerged(Array(roots.dropFirst()), components)
+        let below = LayerTree.lookupMerged(roots, components, from: 1)
         if let below, below.isDirectory {
             let status = below.status
             try check("fchownat") {
@@ -253,8 +256,18 @@ final class LayerApplier {
         let parent = try resolveParent(components)
         let directory = try openUpperDirectory(parent)
         defer { close(directory) }
-        try remove(directory, hidden)
-        if LayerTree.lookupMerged(Array(roots.dropFirst()), parent + [hidden]) != nil {
+
+        // A whiteout hides lower layers only (OCI image spec): what this layer already
+        // put at the name stays. A directory of this layer becomes opaque, so the
+        // lower directory's content stays hidden; a non-directory hides it already.
+        var existing = stat()
+        if fstatat(directory, hidden, &existing, AT_SYMLINK_NOFOLLOW) == 0 {
+            if (existing.st_mode & S_IFMT) == S_IFDIR {
+                try setOpaque(directory, hidden)
+            }
+            return
+        }
+        if LayerTree.lookupMerged(roots, parent + [hidden], from: 1) != nil {
             try check("mknodat") { mknodat(directory, hidden, S_IFCHR, 0) }
         }
     }
@@ -262,7 +275,8 @@ final class LayerApplier {
     private func hardLink(_ directory: Int32, _ name: String, target: String)
         throws(ImageStoreError)
     {
-        let targetComponents = try relativeComponents(target)
+        let targetComponents = try relativeComponents(target,
+                                                      what: "hard link target \"\(target)\"")
         guard let targetName = targetComponents.last else {
             throw refuse("hard link to the root")
         }
@@ -295,7 +309,7 @@ final class LayerApplier {
     private func copyUp(from index: Int, _ parent: [String], _ name: String,
                         into directory: Int32) throws(ImageStoreError)
     {
-        let source = LayerTree.openPath(roots[index], parent)
+        let source = LayerTree.openPath(roots.root(index), parent)
         guard source >= 0 else {
             throw .layerEntry(layer: layer, entry: entryName,
                               cause: SystemError(call: "openat", path: name, errno: errno))

@@ -89,9 +89,14 @@ enum LayerTree {
         return .hidden
     }
 
-    /// Looks `components` up in the merged view of `roots` (topmost first).
-    static func lookupMerged(_ roots: [Int32], _ components: [String]) -> MergedEntry? {
-        for (index, root) in roots.enumerated() {
+    /// Looks `components` up in the merged view of the stack's roots from index `first`
+    /// down.
+    static func lookupMerged(_ stack: LayerStack, _ components: [String], from first: Int = 0)
+        -> MergedEntry?
+    {
+        for index in first..<stack.count {
+            let root = stack.root(index)
+            guard root >= 0 else { continue }
             switch lookup(root, components) {
             case .found(let status, let target):
                 return MergedEntry(layer: index, status: status, linkTarget: target)

@@ -63,46 +63,69 @@ final class SnapshotStore {
 
     /// The `fs` directories of `key` and its ancestors, topmost first.
     func chain(_ key: String) throws(ImageStoreError) -> [String] {
+        let rows = Dictionary(try all().map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
         var paths: [String] = []
         var next: String? = key
         while let current = next {
-            guard let row = try row(current) else { throw .snapshotNotFound(current) }
+            guard let row = rows[current] else { throw .snapshotNotFound(current) }
             paths.append(path(row.id) + "/fs")
             next = row.parent
         }
         return paths
     }
 
-    /// Creates the committed snapshot `chainID` on `parent` by running `apply` with the
-    /// new, empty layer directory and the open roots of the layers beneath (topmost
-    /// first). On failure the snapshot is gone again.
+    /// Creates the snapshot `chainID` on `parent` by running `apply` with the new, empty
+    /// layer directory and `lowers`, the `fs` paths of the chain beneath (topmost
+    /// first). The snapshot stays `extracting` until `commit`. On failure it is gone
+    /// again. Returns the new `fs` path.
+    @discardableResult
     func createLayer(
-        chainID: String, parent: String?,
-        apply: (_ upper: Int32, _ lowers: [Int32]) throws(ImageStoreError) -> Void
-    ) throws(ImageStoreError) {
+        chainID: String, parent: String?, lowers: [String],
+        apply: (_ upper: Int32, _ lowers: [String]) throws(ImageStoreError) -> Void
+    ) throws(ImageStoreError) -> String {
         let id = try insert(key: chainID, parent: parent, kind: "extracting")
         let layerPath = path(id) + "/fs"
-        var lowers: [Int32] = []
-        defer { lowers.forEach { close($0) } }
         do throws(ImageStoreError) {
             try systemCall { () throws(SystemError) in
                 try FileSystem.createDirectory(layerPath, mode: 0o755)
-            }
-            for lower in try parent.map({ (key) throws(ImageStoreError) in try chain(key) }) ?? [] {
-                lowers.append(try systemCall { () throws(SystemError) in
-                    try FileDescriptor.open(lower, O_RDONLY | O_DIRECTORY).rawValue
-                })
             }
             let upper = try systemCall { () throws(SystemError) in
                 try FileDescriptor.open(layerPath, O_RDONLY | O_DIRECTORY)
             }
             defer { upper.close() }
             try apply(upper.rawValue, lowers)
-            try systemCall { () throws(SystemError) in try upper.sync() }
-            try run("UPDATE snapshots SET kind = 'committed' WHERE id = ?", [.integer(id)])
+            return layerPath
         } catch {
             try? remove(chainID)
             throw error
+        }
+    }
+
+    /// Flushes the snapshots filesystem, then marks the extracted snapshots `keys`
+    /// committed, in one transaction: a crash before leaves them `extracting`, and the
+    /// next open removes them.
+    func commit(_ keys: [String]) throws(ImageStoreError) {
+        guard !keys.isEmpty else { return }
+        let fd = try systemCall { () throws(SystemError) in
+            try FileDescriptor.open(directory, O_RDONLY | O_DIRECTORY)
+        }
+        defer { fd.close() }
+        try systemCall { () throws(SystemError) in
+            try Syscall.check("syncfs", path: directory) { cshim_syncfs(fd.rawValue) }
+        }
+        do {
+            try database.transaction {
+                for key in keys {
+                    try database.execute("""
+                        UPDATE snapshots SET kind = 'committed'
+                        WHERE key = ? AND kind = 'extracting'
+                        """, [.text(key)])
+                }
+            }
+        } catch let error as DatabaseError {
+            throw .database(error)
+        } catch {
+            throw .invalidDocument(what: "snapshots", reason: "\(error)")
         }
     }
 

@@ -37,7 +37,9 @@ final class TarWriter {
 
     /// Adds a regular file `name` with the content of the file at `source`.
     func addFile(_ name: String, from source: String) throws(ImageStoreError) {
-        let fd = try systemCall { () throws(SystemError) in try FileDescriptor.open(source, O_RDONLY) }
+        let fd = try systemCall { () throws(SystemError) in
+            try FileDescriptor.open(source, O_RDONLY)
+        }
         defer { fd.close() }
         var status = stat()
         fstat(fd.rawValue, &status)

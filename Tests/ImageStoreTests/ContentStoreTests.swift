@@ -31,7 +31,8 @@ import SystemKit
         let store = try ContentStore(root: directory)
         let claimed = Digest.sha256(of: Array("other".utf8))
 
-        let lying = try store.writer(expected: Descriptor(mediaType: "x", digest: claimed, size: 5))
+        let lying = try store.writer(
+            expected: Descriptor(mediaType: "x", digest: claimed, size: 5))
         try lying.write(Array("wrong".utf8))
         #expect(throws: ImageStoreError.self) { try lying.commit() }
 

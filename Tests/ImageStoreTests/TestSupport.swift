@@ -53,8 +53,8 @@ enum TestSupport {
     /// Writes the image builder and runs `script` after it; OUT names `output`.
     static func buildImage(_ directory: String, _ output: String, _ script: String) throws {
         let path = directory + "/build.py"
-        try FileSystem.writeAtomically(path, text: imageBuilder + "\nOUT = \(pythonString(output))\n"
-                                       + script + "\n")
+        let program = imageBuilder + "\nOUT = \(pythonString(output))\n" + script + "\n"
+        try FileSystem.writeAtomically(path, text: program)
         let status = run(["python3", path], quiet: false)
         #expect(status == 0, "image builder failed")
         if status != 0 {
@@ -75,7 +75,7 @@ enum TestSupport {
 
     /// Python: helpers to build layers and whole OCI layout archives.
     static let imageBuilder = #"""
-import gzip, hashlib, io, json, tarfile, time
+import gzip, hashlib, io, json, subprocess, tarfile, time
 
 def info(name, kind=tarfile.REGTYPE, mode=0o644, uid=0, gid=0, **extra):
     t = tarfile.TarInfo(name)
@@ -120,18 +120,25 @@ def blob(blobs, data):
     return {'digest': digest, 'size': len(data)}
 
 def image(out, name, layers, compress=True, config_extra=None, lie=None, truncate=False,
-          drop_layer=False, annotate=True, raw_layers=False):
+          drop_layer=False, annotate=True):
     blobs = {}
     descs, diff_ids = [], []
     for entries in layers:
-        tar = entries if raw_layers else layer(entries)
+        tar = entries if isinstance(entries, bytes) else layer(entries)
         diff_ids.append('sha256:' + hashlib.sha256(tar).hexdigest())
-        data = gzip.compress(tar, mtime=0) if compress else tar
+        kind = 'application/vnd.oci.image.layer.v1.tar'
+        data = tar
+        if compress == 'zstd':
+            data = subprocess.run(['zstd', '-q', '-c'], input=tar, capture_output=True,
+                                  check=True).stdout
+            kind += '+zstd'
+        elif compress:
+            data = gzip.compress(tar, mtime=0)
+            kind += '+gzip'
         if truncate:
             data = data[:len(data) // 2]
         desc = blob(blobs, data)
-        desc['mediaType'] = ('application/vnd.oci.image.layer.v1.tar+gzip' if compress
-                             else 'application/vnd.oci.image.layer.v1.tar')
+        desc['mediaType'] = kind
         descs.append(desc)
     config = {'architecture': 'amd64', 'os': 'linux',
               'config': {'Cmd': ['/bin/sh'], 'Env': ['PATH=/bin'], 'WorkingDir': '/w',
@@ -161,6 +168,28 @@ def image(out, name, layers, compress=True, config_extra=None, lie=None, truncat
         written[digest] = mdata
         mdesc['digest'], mdesc['size'] = digest, len(mdata)
     index = {'schemaVersion': 2, 'manifests': [mdesc]}
+    write_layout(out, written, index)
+
+def docker_image(out, tags, layers):
+    files, diff_ids, names = {}, [], []
+    for entries in layers:
+        tar = layer(entries)
+        hexdigest = hashlib.sha256(tar).hexdigest()
+        diff_ids.append('sha256:' + hexdigest)
+        names.append(hexdigest + '/layer.tar')
+        files[names[-1]] = tar
+    config = json.dumps({'architecture': 'amd64', 'os': 'linux',
+                         'rootfs': {'type': 'layers', 'diff_ids': diff_ids}}).encode()
+    files['config.json'] = config
+    files['manifest.json'] = json.dumps([{'Config': 'config.json', 'RepoTags': tags,
+                                          'Layers': names}]).encode()
+    with tarfile.open(out, 'w') as tar:
+        for path, data in files.items():
+            t = tarfile.TarInfo(path)
+            t.size = len(data)
+            tar.addfile(t, io.BytesIO(data))
+
+def write_layout(out, written, index):
     with tarfile.open(out, 'w') as tar:
         def add(path, data):
             t = tarfile.TarInfo(path)

@@ -16,6 +16,9 @@
 ssize_t cshim_copy_file_range(int in_fd, long long *in_offset, int out_fd,
                               long long *out_offset, size_t length);
 
+/// syncfs(2): flushes the filesystem holding `fd`. Returns 0 or -1 with errno.
+int cshim_syncfs(int fd);
+
 /// Fills `buffer` with `length` random bytes from getrandom(2). Returns 0 or -1.
 int cshim_random_bytes(void *buffer, size_t length);
 
