@@ -34,6 +34,7 @@ public final class VarlinkClient {
 
     /// Calls `method` (qualified, such as `io.contaird.Tasks.Start`) and returns the
     /// reply's parameters.
+    @discardableResult
     public func call(_ method: String, _ parameters: JSONObject = [:]) throws -> JSONObject {
         try send(method, parameters, flags: [:])
         let (reply, continues) = try receiveReply(method)
