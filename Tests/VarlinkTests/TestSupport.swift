@@ -12,7 +12,8 @@ enum TestSupport {
         guard made != nil else {
             throw SystemError(call: "mkdtemp", path: "/tmp", errno: errno)
         }
-        return String(cString: template)
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) },
+                      as: UTF8.self)
     }
 
     /// The directory holding Package.swift, found from this file's path.
