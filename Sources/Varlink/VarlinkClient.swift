@@ -12,6 +12,7 @@ public final class VarlinkClient {
     let connection: VarlinkConnection
     var streaming = false
     var upgraded = false
+    var pendingMethod: String?
 
     /// Connects to the service listening at `socketPath`.
     public init(socketPath: String,
@@ -36,13 +37,43 @@ public final class VarlinkClient {
     /// reply's parameters.
     @discardableResult
     public func call(_ method: String, _ parameters: JSONObject = [:]) throws -> JSONObject {
+        try startCall(method, parameters)
+        return try finishCall()
+    }
+
+    /// Sends a call without waiting for its reply, for a client that has other
+    /// descriptors to watch meanwhile (`ctrs run` keeps a Wait pending while it relays
+    /// a terminal): poll `descriptor` for input, then read the reply with
+    /// `finishCall()`. No other call may be made in between.
+    public func startCall(_ method: String, _ parameters: JSONObject = [:]) throws {
         try send(method, parameters, flags: [:])
+        pendingMethod = method
+    }
+
+    /// The reply to the call `startCall` sent; blocks until it arrives.
+    public func finishCall() throws -> JSONObject {
+        guard let method = pendingMethod else {
+            preconditionFailure("finishCall without startCall")
+        }
+        pendingMethod = nil
         let (reply, continues) = try receiveReply(method)
         if continues {
             connection.close()
             throw VarlinkConnectionError.malformed("\(method): \"continues\" without \"more\"")
         }
         return reply
+    }
+
+    /// The connection's socket, to poll for the reply of a started call. When
+    /// `hasBufferedInput` is true, the reply may already be in the buffer and poll would
+    /// not report it.
+    public var descriptor: FileDescriptor {
+        connection.descriptor
+    }
+
+    /// Bytes of a reply are already buffered.
+    public var hasBufferedInput: Bool {
+        connection.hasBufferedBytes
     }
 
     /// Calls `method` with typed parameters and decodes the reply as `type`.
@@ -86,6 +117,7 @@ public final class VarlinkClient {
 
     func send(_ method: String, _ parameters: JSONObject, flags: JSONObject) throws {
         precondition(!streaming, "\(method) called before the previous stream ended")
+        precondition(pendingMethod == nil, "\(method) called before finishCall")
         precondition(!upgraded, "\(method) called on an upgraded connection")
         var message: JSONObject = ["method": .string(method)]
         if !parameters.isEmpty {

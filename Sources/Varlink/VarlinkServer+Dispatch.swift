@@ -96,6 +96,9 @@ extension VarlinkServer {
         guard let handler = service.handlers[call.member] else {
             throw VarlinkError.methodNotImplemented(call.method)
         }
+        if validateReplies {
+            replier.outputCheck = (service.interface, method.output)
+        }
         try handler(call, replier)
     }
 

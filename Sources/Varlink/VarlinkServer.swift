@@ -48,6 +48,10 @@ public final class VarlinkServer: Sendable {
 
     public let identity: Identity
     public let maximumMessageSize: Int
+    /// Whether replies are checked against the methods' output types before they are
+    /// sent; a mismatch is logged and answered through `translateError`. For tests and
+    /// development: it costs a walk over every reply.
+    public let validateReplies: Bool
     let authorize: Authorizer?
     let translateError: ErrorTranslator
     let logger: Logger
@@ -73,12 +77,14 @@ public final class VarlinkServer: Sendable {
         identity: Identity,
         authorize: Authorizer? = nil,
         maximumMessageSize: Int = VarlinkConnection.defaultMaximumMessageSize,
+        validateReplies: Bool = false,
         logger: Logger = .shared,
         translateError: @escaping ErrorTranslator = VarlinkServer.internalError
     ) {
         self.identity = identity
         self.authorize = authorize
         self.maximumMessageSize = maximumMessageSize
+        self.validateReplies = validateReplies
         self.logger = logger
         self.translateError = translateError
     }

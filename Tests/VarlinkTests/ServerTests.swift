@@ -101,6 +101,44 @@ import Testing
         #expect(try client.call("org.example.test.Echo", ["text": "after"])["text"] == "after")
     }
 
+    @Test func aStartedCallsReplyIsReadWhenPollSaysSo() throws {
+        let harness = try TestServer()
+        defer { harness.close() }
+        let waiting = try harness.client()
+        defer { waiting.close() }
+        let other = try harness.client()
+        defer { other.close() }
+
+        try waiting.startCall("org.example.test.Sleep", ["milliseconds": 200])
+        // Other work goes on meanwhile, and nothing is readable yet.
+        #expect(try other.call("org.example.test.Echo", ["text": "meanwhile"])["text"]
+            == "meanwhile")
+        var entry = pollfd(fd: waiting.descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&entry, 1, 0) == 0)
+        #expect(poll(&entry, 1, 5000) == 1)
+        #expect(try waiting.finishCall() == ["slept": 200])
+        #expect(!waiting.hasBufferedInput)
+        #expect(try waiting.call("org.example.test.Echo", ["text": "next"])["text"] == "next")
+    }
+
+    @Test func repliesAreCheckedAgainstTheDefinitionWhenAsked() throws {
+        let checked = try TestServer(validateReplies: true)
+        defer { checked.close() }
+        do {
+            try checked.client().call("org.example.test.Wrong")
+            Issue.record("a reply that breaks its definition went out")
+        } catch let error as VarlinkError {
+            #expect(error.name == "org.varlink.service.InternalError")
+            #expect(error.message?.contains("\"count\"") == true, "\(error)")
+        }
+        #expect(try checked.client().call("org.example.test.Echo", ["text": "fine"])["text"]
+            == "fine")
+
+        let unchecked = try TestServer()
+        defer { unchecked.close() }
+        #expect(try unchecked.client().call("org.example.test.Wrong") == ["count": "many"])
+    }
+
     @Test func onewayCallsGetNoReplyAndAreCarriedOutInOrder() throws {
         let harness = try TestServer()
         defer { harness.close() }

@@ -43,6 +43,9 @@ final class TestService: Sendable {
         # Throws an error that is not a VarlinkError.
         method Crash() -> ()
 
+        # Replies with a string where the definition says int.
+        method Wrong() -> (count: int)
+
         error Failed (detail: string)
         """
 
@@ -109,6 +112,9 @@ final class TestService: Sendable {
         service.handle("Crash") { _, _ in
             throw Broken()
         }
+        service.handle("Wrong") { _, replier in
+            try replier.reply(["count": "many"])
+        }
         return service
     }
 }
@@ -122,13 +128,14 @@ final class TestServer {
 
     init(maximumMessageSize: Int = VarlinkConnection.defaultMaximumMessageSize,
          mode: mode_t = 0o600, group: gid_t? = nil,
-         authorize: VarlinkServer.Authorizer? = nil) throws {
+         authorize: VarlinkServer.Authorizer? = nil, validateReplies: Bool = false) throws {
         directory = try TestSupport.temporaryDirectory()
         path = directory + "/test.sock"
         server = VarlinkServer(
             identity: VarlinkServer.Identity(vendor: "contaird", product: "tests",
                                              version: "0", url: "https://example.org"),
-            authorize: authorize, maximumMessageSize: maximumMessageSize)
+            authorize: authorize, maximumMessageSize: maximumMessageSize,
+            validateReplies: validateReplies, logger: TestSupport.quietLogger)
         server.register(try state.makeService())
         try server.listen(at: path, mode: mode, group: group)
     }

@@ -5,6 +5,11 @@ import Testing
 /// Helpers shared by the varlink tests: private directories, the package root, and
 /// child processes with their output captured.
 enum TestSupport {
+    /// A logger for servers whose failures the tests provoke on purpose: to /dev/null.
+    static let quietLogger = Logger(
+        level: .error,
+        output: (try? FileDescriptor.open("/dev/null", O_WRONLY)) ?? .standardError)
+
     /// A private directory under /tmp (short, so socket paths fit in sun_path).
     static func temporaryDirectory() throws -> String {
         var template = Array("/tmp/varlink-test-XXXXXX".utf8CString)
