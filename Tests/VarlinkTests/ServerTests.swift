@@ -337,6 +337,11 @@ import Testing
         #expect(shared.peers.withLock { $0.first?.pid } == getpid())
     }
 
+    @Test func groupsAreLookedUpByName() {
+        #expect(UnixGroup.id(named: "root") == 0)
+        #expect(UnixGroup.id(named: "no-such-group-\(getpid())") == nil)
+    }
+
     @Test func aSecondServerOnALiveSocketIsRefusedAndAStaleOneReplaced() throws {
         let harness = try TestServer()
         defer { harness.close() }
