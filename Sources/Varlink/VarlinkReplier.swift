@@ -29,6 +29,9 @@ public final class VarlinkReplier {
     /// (`VarlinkServer`'s `validateReplies`).
     var outputCheck: (interface: VarlinkInterface, output: [VarlinkField])?
 
+    /// Told when the connection leaves the varlink protocol.
+    var onUpgrade: () -> Void = {}
+
     /// A final reply, an error or an upgrade has been sent.
     public private(set) var isFinished = false
     var upgraded: VarlinkUpgradedConnection?
@@ -94,6 +97,7 @@ public final class VarlinkReplier {
             throw VarlinkError.invalidParameter("upgrade")
         }
         try reply(parameters)
+        onUpgrade()
         let pending = connection.takeBufferedBytes()
         let raw = VarlinkUpgradedConnection(descriptor: connection.releaseDescriptor(),
                                             pending: pending)

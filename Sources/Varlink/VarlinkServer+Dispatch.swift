@@ -3,7 +3,7 @@ extension VarlinkServer {
     /// on carrying varlink messages (not after an upgrade, a malformed message or a
     /// failed write).
     func serveCall(_ message: JSONObject, on connection: VarlinkConnection,
-                   peer: PeerCredentials) -> Bool {
+                   peer: PeerCredentials, serial: Int) -> Bool {
         let call: VarlinkCall
         do {
             call = try Self.parseCall(message, peer: peer)
@@ -13,6 +13,9 @@ extension VarlinkServer {
         }
         let replier = VarlinkReplier(call: call, connection: connection) { [self] in
             isStopping
+        }
+        replier.onUpgrade = { [self] in
+            releaseDescriptor(of: serial)
         }
 
         do {
