@@ -10,7 +10,8 @@ public enum ContairdInterfaces {
         #
         # Creating a container turns the image's configuration plus these options into an OCI
         # runtime configuration, with Docker's semantics (see docs/ARCHITECTURE.md). A creation
-        # that fails leaves nothing behind: the id can be used again at once.
+        # that fails leaves nothing behind: the id can be used again at once. Create does not
+        # pull: an image missing from the store is io.contaird.Images.ImageNotFound.
         interface io.contaird.Containers
 
         # A mount of the host into the container, as `--mount type=bind,src=..,dst=..`.
