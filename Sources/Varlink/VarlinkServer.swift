@@ -171,18 +171,18 @@ public final class VarlinkServer: Sendable {
     /// thread has ended, or a second after the grace period when a handler ignores
     /// both its closed connection and `isCancelled`.
     public func stop(gracePeriod: Duration = .seconds(5)) {
-        let listener = live.withLock { live -> FileDescriptor? in
+        live.withLock { live in
             live.stopping = true
             for entry in live.connections.values where !entry.busy {
                 if let fd = entry.descriptor {
                     shutdown(fd, Int32(SHUT_RDWR))
                 }
             }
-            return live.listener
-        }
-        if let listener {
-            // Wakes the accept loop, which closes the listener and removes the socket.
-            shutdown(listener.rawValue, Int32(SHUT_RDWR))
+            // Wakes the accept loop, which closes the listener and removes the socket
+            // (under this lock, so the listener is still open here).
+            if let listener = live.listener {
+                shutdown(listener.rawValue, Int32(SHUT_RDWR))
+            }
         }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: gracePeriod)
@@ -261,13 +261,14 @@ public final class VarlinkServer: Sendable {
         }
         let path = live.withLock { live -> String? in
             live.listener = nil
-            live.acceptRunning = false
             return live.socketPath
         }
         listener.close()
         if let path {
             unlink(path)
         }
+        // Only now may stop() return: the socket file is gone.
+        live.withLock { $0.acceptRunning = false }
     }
 
     // MARK: Serving one connection
