@@ -133,3 +133,19 @@ public struct ReplyMismatch: Error, CustomStringConvertible {
         "reply of \(method) does not match its definition at \"\(path)\""
     }
 }
+
+/// An error a handler threw that its interface does not define, or defines with other
+/// parameters: a bug in the service, caught when the server validates replies.
+public struct ErrorMismatch: Error, CustomStringConvertible {
+    public let name: String
+    /// The first offending parameter, or nil when the interface does not define the
+    /// error at all.
+    public let path: String?
+
+    public var description: String {
+        if let path {
+            return "error \(name) does not match its definition at \"\(path)\""
+        }
+        return "error \(name) is not defined by its interface"
+    }
+}

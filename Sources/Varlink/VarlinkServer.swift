@@ -48,9 +48,10 @@ public final class VarlinkServer: Sendable {
 
     public let identity: Identity
     public let maximumMessageSize: Int
-    /// Whether replies are checked against the methods' output types before they are
-    /// sent; a mismatch is logged and answered through `translateError`. For tests and
-    /// development: it costs a walk over every reply.
+    /// Whether replies are checked against the methods' output types, and errors
+    /// against their definitions, before they are sent; a mismatch is logged and
+    /// answered through `translateError`. For tests and development: it costs a walk
+    /// over every reply.
     public let validateReplies: Bool
     let authorize: Authorizer?
     let translateError: ErrorTranslator

@@ -124,19 +124,35 @@ import Testing
     @Test func repliesAreCheckedAgainstTheDefinitionWhenAsked() throws {
         let checked = try TestServer(validateReplies: true)
         defer { checked.close() }
-        do {
-            try checked.client().call("org.example.test.Wrong")
-            Issue.record("a reply that breaks its definition went out")
-        } catch let error as VarlinkError {
-            #expect(error.name == "org.varlink.service.InternalError")
-            #expect(error.message?.contains("\"count\"") == true, "\(error)")
+        let client = try checked.client()
+        defer { client.close() }
+        let expectations = [
+            ("reply", #""count""#),
+            ("undefinedError", "org.example.test.NoSuchError is not defined"),
+            ("errorParameters",
+             #"org.example.test.Failed does not match its definition at "detail""#),
+        ]
+        for (how, complaint) in expectations {
+            do {
+                try client.call("org.example.test.Wrong", ["how": .string(how)])
+                Issue.record("\(how): a reply that breaks its definition went out")
+            } catch let error as VarlinkError {
+                #expect(error.name == "org.varlink.service.InternalError")
+                #expect(error.message?.contains(complaint) == true, "\(error)")
+            }
         }
-        #expect(try checked.client().call("org.example.test.Echo", ["text": "fine"])["text"]
-            == "fine")
+        // Errors that match their definitions pass untouched.
+        #expect(throws: VarlinkError("org.example.test.Failed", parameters: ["detail": "d"])) {
+            try client.call("org.example.test.Fail", ["detail": "d"])
+        }
+        #expect(throws: VarlinkError.invalidParameter("text")) {
+            try client.call("org.example.test.Echo", [:])
+        }
 
         let unchecked = try TestServer()
         defer { unchecked.close() }
-        #expect(try unchecked.client().call("org.example.test.Wrong") == ["count": "many"])
+        #expect(try unchecked.client().call("org.example.test.Wrong", ["how": "reply"])
+            == ["count": "many"])
     }
 
     @Test func onewayCallsGetNoReplyAndAreCarriedOutInOrder() throws {

@@ -43,8 +43,9 @@ final class TestService: Sendable {
         # Throws an error that is not a VarlinkError.
         method Crash() -> ()
 
-        # Replies with a string where the definition says int.
-        method Wrong() -> (count: int)
+        # Replies with a string where the definition says int, or with errors that
+        # break their definitions.
+        method Wrong(how: (reply, undefinedError, errorParameters)) -> (count: int)
 
         error Failed (detail: string)
         """
@@ -112,8 +113,15 @@ final class TestService: Sendable {
         service.handle("Crash") { _, _ in
             throw Broken()
         }
-        service.handle("Wrong") { _, replier in
-            try replier.reply(["count": "many"])
+        service.handle("Wrong") { call, replier in
+            switch call.parameters["how"]?.stringValue {
+            case "undefinedError":
+                throw VarlinkError("org.example.test.NoSuchError")
+            case "errorParameters":
+                throw VarlinkError("org.example.test.Failed", parameters: ["detail": 1])
+            default:
+                try replier.reply(["count": "many"])
+            }
         }
         return service
     }
