@@ -10,7 +10,8 @@ public enum ContairdInterfaces {
         #
         # Creating a container turns the image's configuration plus these options into an OCI
         # runtime configuration, with Docker's semantics (see docs/ARCHITECTURE.md). A creation
-        # that fails leaves nothing behind: the id can be used again at once.
+        # that fails leaves nothing behind: the id can be used again at once. Create does not
+        # pull: an image missing from the store is io.contaird.Images.ImageNotFound.
         interface io.contaird.Containers
 
         # A mount of the host into the container, as `--mount type=bind,src=..,dst=..`.
@@ -335,7 +336,10 @@ public enum ContairdInterfaces {
         # init process, plus any number of exec processes named by an exec id.
         #
         # A task whose container was created with autoRemove is deleted by the daemon, with the
-        # container, once its process has exited and Wait has been answered.
+        # container, as soon as its process has exited, whether or not any client is there;
+        # the Wait calls in progress at that moment are answered first. A client that wants
+        # the exit status of such a container (`ctrs run --rm`) therefore has its Wait call
+        # sent before the process can exit, and reads the reply when it comes.
         #
         # Attach and Exec use varlink's "upgrade": after the one reply, the connection stops
         # carrying varlink messages and carries the process's input and output:

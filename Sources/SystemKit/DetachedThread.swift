@@ -29,7 +29,8 @@ public enum DetachedThread {
             let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
             let name = Array(box.name.utf8.prefix(15)).map { CChar(bitPattern: $0) } + [0]
             name.withUnsafeBufferPointer { pointer in
-                _ = cshim_prctl(15 /* PR_SET_NAME */, UInt(bitPattern: pointer.baseAddress), 0, 0, 0)
+                // 15 is PR_SET_NAME, which Glibc does not export to Swift.
+                _ = cshim_prctl(15, UInt(bitPattern: pointer.baseAddress), 0, 0, 0)
             }
             box.body()
             return nil

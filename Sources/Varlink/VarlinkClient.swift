@@ -12,6 +12,7 @@ public final class VarlinkClient {
     let connection: VarlinkConnection
     var streaming = false
     var upgraded = false
+    var pendingMethod: String?
 
     /// Connects to the service listening at `socketPath`.
     public init(socketPath: String,
@@ -34,14 +35,45 @@ public final class VarlinkClient {
 
     /// Calls `method` (qualified, such as `io.contaird.Tasks.Start`) and returns the
     /// reply's parameters.
+    @discardableResult
     public func call(_ method: String, _ parameters: JSONObject = [:]) throws -> JSONObject {
+        try startCall(method, parameters)
+        return try finishCall()
+    }
+
+    /// Sends a call without waiting for its reply, for a client that has other
+    /// descriptors to watch meanwhile (`ctrs run` keeps a Wait pending while it relays
+    /// a terminal): poll `descriptor` for input, then read the reply with
+    /// `finishCall()`. No other call may be made in between.
+    public func startCall(_ method: String, _ parameters: JSONObject = [:]) throws {
         try send(method, parameters, flags: [:])
+        pendingMethod = method
+    }
+
+    /// The reply to the call `startCall` sent; blocks until it arrives.
+    public func finishCall() throws -> JSONObject {
+        guard let method = pendingMethod else {
+            preconditionFailure("finishCall without startCall")
+        }
+        pendingMethod = nil
         let (reply, continues) = try receiveReply(method)
         if continues {
             connection.close()
             throw VarlinkConnectionError.malformed("\(method): \"continues\" without \"more\"")
         }
         return reply
+    }
+
+    /// The connection's socket, to poll for the reply of a started call. When
+    /// `hasBufferedInput` is true, the reply may already be in the buffer and poll would
+    /// not report it.
+    public var descriptor: FileDescriptor {
+        connection.descriptor
+    }
+
+    /// Bytes of a reply are already buffered.
+    public var hasBufferedInput: Bool {
+        connection.hasBufferedBytes
     }
 
     /// Calls `method` with typed parameters and decodes the reply as `type`.
@@ -85,6 +117,7 @@ public final class VarlinkClient {
 
     func send(_ method: String, _ parameters: JSONObject, flags: JSONObject) throws {
         precondition(!streaming, "\(method) called before the previous stream ended")
+        precondition(pendingMethod == nil, "\(method) called before finishCall")
         precondition(!upgraded, "\(method) called on an upgraded connection")
         var message: JSONObject = ["method": .string(method)]
         if !parameters.isEmpty {
@@ -132,40 +165,5 @@ public final class VarlinkClient {
             throw VarlinkError(name, parameters: parameters)
         }
         return (parameters, message["continues"]?.boolValue ?? false)
-    }
-}
-
-/// The replies of a `more` call, read one at a time from the connection.
-public struct VarlinkReplyStream {
-    let client: VarlinkClient
-    let method: String
-    var done = false
-
-    /// The next reply's parameters, or nil after the last one. An error reply throws
-    /// and ends the stream.
-    public mutating func next() throws -> JSONObject? {
-        guard !done else {
-            return nil
-        }
-        do {
-            let (parameters, continues) = try client.receiveReply(method)
-            if !continues {
-                done = true
-                client.streaming = false
-            }
-            return parameters
-        } catch {
-            done = true
-            client.streaming = false
-            throw error
-        }
-    }
-
-    /// The next reply decoded as `type`, or nil after the last one.
-    public mutating func next<Reply: Decodable>(as type: Reply.Type) throws -> Reply? {
-        guard let parameters = try next() else {
-            return nil
-        }
-        return try JSONValueDecoder().decode(type, from: parameters)
     }
 }

@@ -24,6 +24,8 @@ public final class VarlinkConnection {
     var start = 0
     var scanned = 0
     var closed = false
+    /// Where reads land before their bytes join `buffer`.
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 8)
 
     public init(descriptor: FileDescriptor,
                 maximumMessageSize: Int = VarlinkConnection.defaultMaximumMessageSize) {
@@ -33,6 +35,7 @@ public final class VarlinkConnection {
 
     deinit {
         close()
+        scratch.deallocate()
     }
 
     /// Closes the descriptor (once).
@@ -54,6 +57,9 @@ public final class VarlinkConnection {
     public func receiveBytes() throws(VarlinkConnectionError) -> ArraySlice<UInt8>? {
         while true {
             if let end = nextTerminator() {
+                guard end - start <= maximumMessageSize else {
+                    throw .messageTooLarge(limit: maximumMessageSize)
+                }
                 let message = buffer[start..<end]
                 start = end + 1
                 scanned = 0
@@ -138,28 +144,24 @@ public final class VarlinkConnection {
     /// Reads more bytes into the buffer; returns how many (0 at end of file).
     func fill() throws(VarlinkConnectionError) -> Int {
         // Drop what was handed out before growing.
-        if start > 0 && (start == buffer.count || start > 65536) {
+        if start > 0 && (start == buffer.count || start > Self.chunkSize) {
             buffer.removeSubrange(0..<start)
             start = 0
         }
-        let chunk = 65536
-        let oldCount = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
         let got: Int
         do {
             got = try Syscall.check("read") {
-                buffer.withUnsafeMutableBytes { raw in
-                    Glibc.read(descriptor.rawValue, raw.baseAddress! + oldCount, chunk)
-                }
+                Glibc.read(descriptor.rawValue, scratch.baseAddress, scratch.count)
             }
         } catch {
-            buffer.removeSubrange(oldCount...)
             if error.errno == ECONNRESET {
                 return 0
             }
             throw .system(error)
         }
-        buffer.removeSubrange((oldCount + got)...)
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<got]))
         return got
     }
+
+    static let chunkSize = 65536
 }

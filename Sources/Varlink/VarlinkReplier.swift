@@ -25,6 +25,13 @@ public final class VarlinkReplier {
     let connection: VarlinkConnection
     let stopping: @Sendable () -> Bool
 
+    /// When set, every reply is checked against the method's output type first
+    /// (`VarlinkServer`'s `validateReplies`).
+    var outputCheck: (interface: VarlinkInterface, output: [VarlinkField])?
+
+    /// Told when the connection leaves the varlink protocol.
+    var onUpgrade: () -> Void = {}
+
     /// A final reply, an error or an upgrade has been sent.
     public private(set) var isFinished = false
     var upgraded: VarlinkUpgradedConnection?
@@ -41,6 +48,12 @@ public final class VarlinkReplier {
         precondition(!isFinished, "\(call.method): reply after the final reply")
         if continues && !call.more {
             throw VarlinkError.expectedMore
+        }
+        if let (interface, output) = outputCheck,
+            let path = interface.firstMismatch(.object(parameters), type: .structure(output),
+                                               path: "")
+        {
+            throw ReplyMismatch(method: call.method, path: path)
         }
         if !continues {
             isFinished = true
@@ -84,6 +97,7 @@ public final class VarlinkReplier {
             throw VarlinkError.invalidParameter("upgrade")
         }
         try reply(parameters)
+        onUpgrade()
         let pending = connection.takeBufferedBytes()
         let raw = VarlinkUpgradedConnection(descriptor: connection.releaseDescriptor(),
                                             pending: pending)
@@ -105,5 +119,33 @@ public final class VarlinkReplier {
             return true
         }
         return cshim_peer_hung_up(connection.descriptor.rawValue) == 1
+    }
+}
+
+/// A handler's reply that does not match the method's output type: a bug in the
+/// service, caught when the server validates replies.
+public struct ReplyMismatch: Error, CustomStringConvertible {
+    public let method: String
+    /// The first offending field of the reply.
+    public let path: String
+
+    public var description: String {
+        "reply of \(method) does not match its definition at \"\(path)\""
+    }
+}
+
+/// An error a handler threw that its interface does not define, or defines with other
+/// parameters: a bug in the service, caught when the server validates replies.
+public struct ErrorMismatch: Error, CustomStringConvertible {
+    public let name: String
+    /// The first offending parameter, or nil when the interface does not define the
+    /// error at all.
+    public let path: String?
+
+    public var description: String {
+        if let path {
+            return "error \(name) does not match its definition at \"\(path)\""
+        }
+        return "error \(name) is not defined by its interface"
     }
 }

@@ -3,7 +3,7 @@ extension VarlinkServer {
     /// on carrying varlink messages (not after an upgrade, a malformed message or a
     /// failed write).
     func serveCall(_ message: JSONObject, on connection: VarlinkConnection,
-                   peer: PeerCredentials) -> Bool {
+                   peer: PeerCredentials, serial: Int) -> Bool {
         let call: VarlinkCall
         do {
             call = try Self.parseCall(message, peer: peer)
@@ -13,6 +13,9 @@ extension VarlinkServer {
         }
         let replier = VarlinkReplier(call: call, connection: connection) { [self] in
             isStopping
+        }
+        replier.onUpgrade = { [self] in
+            releaseDescriptor(of: serial)
         }
 
         do {
@@ -24,8 +27,13 @@ extension VarlinkServer {
             logger.debug("connection ended", ["method": call.method, "error": error])
             return false
         } catch {
-            let reply = (error as? VarlinkError) ?? translateError(error)
-            if !(error is VarlinkError) {
+            var reply = (error as? VarlinkError) ?? translateError(error)
+            if let checked = error as? VarlinkError, validateReplies,
+                let mismatch = errorMismatch(checked)
+            {
+                reply = translateError(mismatch)
+                logger.error("call failed", ["method": call.method, "error": mismatch])
+            } else if !(error is VarlinkError) {
                 logger.error("call failed", ["method": call.method, "error": error])
             }
             guard !replier.isFinished else {
@@ -43,6 +51,29 @@ extension VarlinkServer {
             }
         }
         return replier.upgraded == nil
+    }
+
+    /// Why `error` breaks its definition, when it belongs to a served interface that
+    /// does not define it, or defines it with other parameters.
+    func errorMismatch(_ error: VarlinkError) -> ErrorMismatch? {
+        let dot = error.name.lastIndex(of: ".") ?? error.name.startIndex
+        let interfaceName = String(error.name[..<dot])
+        let interface: VarlinkInterface? = interfaceName == VarlinkError.serviceInterface
+            ? VarlinkServiceInterface.parsed
+            : registry.withLock { $0.services[interfaceName]?.interface }
+        guard let interface else {
+            return nil
+        }
+        let member = String(error.name[error.name.index(after: dot)...])
+        guard let definition = interface.errors[member] else {
+            return ErrorMismatch(name: error.name, path: nil)
+        }
+        if let path = interface.firstMismatch(.object(error.parameters),
+                                              type: .structure(definition.parameters),
+                                              path: "") {
+            return ErrorMismatch(name: error.name, path: path)
+        }
+        return nil
     }
 
     struct MalformedCall: Error {
@@ -95,6 +126,9 @@ extension VarlinkServer {
         try service.interface.validateInput(of: method, call.parameters)
         guard let handler = service.handlers[call.member] else {
             throw VarlinkError.methodNotImplemented(call.method)
+        }
+        if validateReplies {
+            replier.outputCheck = (service.interface, method.output)
         }
         try handler(call, replier)
     }

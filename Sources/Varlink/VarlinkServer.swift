@@ -48,6 +48,11 @@ public final class VarlinkServer: Sendable {
 
     public let identity: Identity
     public let maximumMessageSize: Int
+    /// Whether replies are checked against the methods' output types, and errors
+    /// against their definitions, before they are sent; a mismatch is logged and
+    /// answered through `translateError`. For tests and development: it costs a walk
+    /// over every reply.
+    public let validateReplies: Bool
     let authorize: Authorizer?
     let translateError: ErrorTranslator
     let logger: Logger
@@ -57,13 +62,22 @@ public final class VarlinkServer: Sendable {
         var services: [String: VarlinkService] = [:]
     }
 
+    struct Connection {
+        var descriptor: Int32?
+        var busy: Bool
+    }
+
     struct Live {
         var listener: FileDescriptor?
         var socketPath: String?
         var acceptRunning = false
         var stopping = false
-        /// The live connections' descriptors and whether each is inside a call.
-        var connections: [Int32: Bool] = [:]
+        /// The live connections by serial number: the socket while it carries varlink
+        /// (nil once upgraded: it belongs to the handler then) and whether a call is in
+        /// progress. Serial numbers, not descriptors, are the keys: a descriptor closed
+        /// by an upgraded handler may come back from accept while its thread still runs.
+        var connections: [Int: Connection] = [:]
+        var nextSerial = 0
     }
 
     let registry = Mutex(Registry())
@@ -73,12 +87,14 @@ public final class VarlinkServer: Sendable {
         identity: Identity,
         authorize: Authorizer? = nil,
         maximumMessageSize: Int = VarlinkConnection.defaultMaximumMessageSize,
+        validateReplies: Bool = false,
         logger: Logger = .shared,
         translateError: @escaping ErrorTranslator = VarlinkServer.internalError
     ) {
         self.identity = identity
         self.authorize = authorize
         self.maximumMessageSize = maximumMessageSize
+        self.validateReplies = validateReplies
         self.logger = logger
         self.translateError = translateError
     }
@@ -156,16 +172,18 @@ public final class VarlinkServer: Sendable {
     /// thread has ended, or a second after the grace period when a handler ignores
     /// both its closed connection and `isCancelled`.
     public func stop(gracePeriod: Duration = .seconds(5)) {
-        let listener = live.withLock { live -> FileDescriptor? in
+        live.withLock { live in
             live.stopping = true
-            for (fd, busy) in live.connections where !busy {
-                shutdown(fd, Int32(SHUT_RDWR))
+            for entry in live.connections.values where !entry.busy {
+                if let fd = entry.descriptor {
+                    shutdown(fd, Int32(SHUT_RDWR))
+                }
             }
-            return live.listener
-        }
-        if let listener {
-            // Wakes the accept loop, which closes the listener and removes the socket.
-            shutdown(listener.rawValue, Int32(SHUT_RDWR))
+            // Wakes the accept loop, which closes the listener and removes the socket
+            // (under this lock, so the listener is still open here).
+            if let listener = live.listener {
+                shutdown(listener.rawValue, Int32(SHUT_RDWR))
+            }
         }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: gracePeriod)
@@ -173,7 +191,7 @@ public final class VarlinkServer: Sendable {
             Self.sleep(milliseconds: 2)
         }
         live.withLock { live in
-            for fd in live.connections.keys {
+            for case let fd? in live.connections.values.map(\.descriptor) {
                 shutdown(fd, Int32(SHUT_RDWR))
             }
         }
@@ -221,54 +239,63 @@ public final class VarlinkServer: Sendable {
                 }
                 break
             }
-            let admitted = live.withLock { live -> Bool in
-                guard !live.stopping else { return false }
-                live.connections[fd] = false
-                return true
+            let serial = live.withLock { live -> Int? in
+                guard !live.stopping else { return nil }
+                live.nextSerial += 1
+                live.connections[live.nextSerial] = Connection(descriptor: fd, busy: false)
+                return live.nextSerial
             }
-            guard admitted else {
+            guard let serial else {
                 Glibc.close(fd)
                 break
             }
             let connection = FileDescriptor(rawValue: fd)
             do {
                 try DetachedThread.start(name: "varlink-conn") { [self] in
-                    serveConnection(connection)
+                    serveConnection(connection, serial: serial)
                 }
             } catch {
                 logger.warning("cannot start connection thread", ["error": error])
-                live.withLock { _ = $0.connections.removeValue(forKey: fd) }
+                live.withLock { _ = $0.connections.removeValue(forKey: serial) }
                 connection.close()
             }
         }
         let path = live.withLock { live -> String? in
             live.listener = nil
-            live.acceptRunning = false
             return live.socketPath
         }
         listener.close()
         if let path {
             unlink(path)
         }
+        // Only now may stop() return: the socket file is gone.
+        live.withLock { $0.acceptRunning = false }
     }
 
     // MARK: Serving one connection
 
     /// Marks the connection busy (inside a call) or idle; returns false when the server
     /// is stopping and an idle connection should end.
-    func mark(_ fd: Int32, busy: Bool) -> Bool {
+    func mark(_ serial: Int, busy: Bool) -> Bool {
         live.withLock { live in
-            live.connections[fd] = busy
+            live.connections[serial]?.busy = busy
             return busy || !live.stopping
         }
     }
 
-    func serveConnection(_ fd: FileDescriptor) {
+    /// Forgets the socket of an upgraded connection: it belongs to the handler now, and
+    /// `stop` must not shut it down, nor anything that reuses its number.
+    func releaseDescriptor(of serial: Int) {
+        live.withLock { $0.connections[serial]?.descriptor = nil }
+    }
+
+    func serveConnection(_ fd: FileDescriptor, serial: Int) {
         let connection = VarlinkConnection(descriptor: fd,
                                            maximumMessageSize: maximumMessageSize)
-        let raw = fd.rawValue
         defer {
-            live.withLock { _ = $0.connections.removeValue(forKey: raw) }
+            // Out of the table before it is closed, so that stop never shuts down a
+            // descriptor number that accept may already have handed out again.
+            live.withLock { _ = $0.connections.removeValue(forKey: serial) }
             connection.close()
         }
         let peer: PeerCredentials
@@ -281,9 +308,14 @@ public final class VarlinkServer: Sendable {
         let authorized = authorize?(peer) ?? true
         if !authorized {
             logger.info("peer refused", ["pid": peer.pid, "uid": peer.uid])
+            // It gets PermissionDenied for its first call; one that never calls does
+            // not keep a thread for long.
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd.rawValue, SOL_SOCKET, SO_RCVTIMEO, &timeout,
+                       socklen_t(MemoryLayout<timeval>.size))
         }
 
-        while mark(raw, busy: false) {
+        while mark(serial, busy: false) {
             let message: JSONObject
             do {
                 guard let received = try connection.receive() else {
@@ -294,14 +326,14 @@ public final class VarlinkServer: Sendable {
                 refuse(error, on: connection, peer: peer)
                 return
             }
-            guard mark(raw, busy: true) else {
+            guard mark(serial, busy: true) else {
                 return
             }
             if !authorized {
                 try? connection.send(["error": .string(VarlinkError.permissionDenied.name)])
                 return
             }
-            guard serveCall(message, on: connection, peer: peer) else {
+            guard serveCall(message, on: connection, peer: peer, serial: serial) else {
                 return
             }
         }

@@ -39,7 +39,9 @@ import Testing
     }
 
     @Test func floatsRoundTripExactly() throws {
-        for value in [0.1, Double.leastNonzeroMagnitude, 1e-7, 1.7976931348623157e308, -2.5e-10, 123456.789] {
+        let values = [0.1, Double.leastNonzeroMagnitude, 1e-7, 1.7976931348623157e308,
+                      -2.5e-10, 123456.789]
+        for value in values {
             let parsed = try JSONParser.parse(JSONValue.double(value).jsonText)
             #expect(parsed == .double(value))
         }
@@ -50,7 +52,7 @@ import Testing
         #expect(try JSONParser.parse(#""\ud83d\ude00""#) == .string("😀"))
         #expect(try JSONParser.parse(#""a\"b\\c\/d\b\f\n\r\t""#)
             == .string("a\"b\\c/d\u{08}\u{0C}\n\r\t"))
-        #expect(try JSONParser.parse("\"ünïcødé 😀 raw\"") == .string("ünïcødé 😀 raw"))
+        #expect(try JSONParser.parse("\"ünïcødé 😀\"") == .string("ünïcødé 😀"))
     }
 
     @Test func stringsSerializeWithEscapes() throws {
@@ -127,13 +129,15 @@ import Testing
         #expect(back == spec)
 
         // Through text and back, with a null where the optional is.
-        let text = #"{"image":"a","args":null,"cpus":2,"tty":false,"mounts":[],"labels":{},"extra":null}"#
+        let text = #"{"image":"a","args":null,"cpus":2,"tty":false,"mounts":[],"labels":{},"#
+            + #""extra":null}"#
         let decoded = try JSONValueDecoder().decode(Spec.self, from: try JSONParser.parse(text))
         #expect(decoded.args == nil && decoded.cpus == 2.0 && decoded.extra == .null)
     }
 
     @Test func decodingFailuresNameTheField() throws {
-        let text = #"{"image":"a","cpus":1,"tty":true,"mounts":[{"type":"bind","source":7,"options":[]}],"labels":{},"extra":{}}"#
+        let text = #"{"image":"a","cpus":1,"tty":true,"#
+            + #""mounts":[{"type":"bind","source":7,"options":[]}],"labels":{},"extra":{}}"#
         let call = VarlinkCall(method: "x.y.Z", parameters: try #require(
             try JSONParser.parse(text).objectValue),
             peer: PeerCredentials(pid: 1, uid: 0, gid: 0, groups: []))

@@ -5,6 +5,11 @@ import Testing
 /// Helpers shared by the varlink tests: private directories, the package root, and
 /// child processes with their output captured.
 enum TestSupport {
+    /// A logger for servers whose failures the tests provoke on purpose: to /dev/null.
+    static let quietLogger = Logger(
+        level: .error,
+        output: (try? FileDescriptor.open("/dev/null", O_WRONLY)) ?? .standardError)
+
     /// A private directory under /tmp (short, so socket paths fit in sun_path).
     static func temporaryDirectory() throws -> String {
         var template = Array("/tmp/varlink-test-XXXXXX".utf8CString)
@@ -12,7 +17,8 @@ enum TestSupport {
         guard made != nil else {
             throw SystemError(call: "mkdtemp", path: "/tmp", errno: errno)
         }
-        return String(cString: template)
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) },
+                      as: UTF8.self)
     }
 
     /// The directory holding Package.swift, found from this file's path.
