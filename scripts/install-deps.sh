@@ -3,9 +3,9 @@
 # The Swift toolchain itself (6.x) must already be on PATH.
 set -eu
 packages="libsqlite3-dev libarchive-dev libssl-dev libcurl4-openssl-dev libseccomp-dev
-  busybox-static tmux iproute2 util-linux procps python3-pip"
+  busybox-static runc tmux iproute2 util-linux procps python3-pip"
 if [ "${1:-}" = "--bench" ]; then
-    packages="$packages runc crun containerd hyperfine skopeo docker-registry apache2-utils
+    packages="$packages crun containerd hyperfine skopeo docker-registry apache2-utils
       openssl debootstrap"
 fi
 missing=""

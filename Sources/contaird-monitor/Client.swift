@@ -21,10 +21,14 @@ final class Client {
     /// After the process has exited, a client that does not read is dropped at this time.
     var closeDeadline: Int64 = 0
 
+    /// When the client connected, on the monotonic clock in milliseconds.
+    let connectedAt: Int64
+
     /// A client that lets this much output pile up unread is disconnected.
     static let maximumPending = 4 << 20
 
-    init(connection: FileDescriptor) {
+    init(connection: FileDescriptor, connectedAt: Int64) {
         self.connection = connection
+        self.connectedAt = connectedAt
     }
 }

@@ -16,7 +16,7 @@ extension Monitor {
         if fd < 0 {
             return
         }
-        clients.append(Client(connection: FileDescriptor(rawValue: fd)))
+        clients.append(Client(connection: FileDescriptor(rawValue: fd), connectedAt: Self.now()))
     }
 
     func serviceClient(_ client: Client, events: Int16) {
@@ -128,12 +128,19 @@ extension Monitor {
         client.connection.close()
     }
 
-    /// Drops the clients of exited processes that have not read the rest in time.
+    /// Drops the clients of exited processes that have not read the rest in time and,
+    /// once the container has exited, clients that have not sent their request in time,
+    /// so that no client can keep the monitor alive.
     func dropLateClients() {
         let now = Self.now()
-        for client in clients where client.closeWhenFlushed && client.closeDeadline > 0
-            && client.closeDeadline < now {
-            closeClient(client)
+        for client in clients {
+            let late = client.closeWhenFlushed && client.closeDeadline > 0
+                && client.closeDeadline < now
+            let silent = container.exit != nil && client.target == nil
+                && !client.closeWhenFlushed && now - client.connectedAt > Self.closeGraceMilliseconds
+            if late || silent {
+                closeClient(client)
+            }
         }
     }
 

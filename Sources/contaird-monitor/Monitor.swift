@@ -48,7 +48,9 @@ final class Monitor {
             var entries: [pollfd] = []
             var sources: [Source] = []
             collect(&entries, &sources)
-            let timeout: Int32 = clients.contains { $0.closeWhenFlushed } ? 200 : -1
+            // Deadlines of clients matter only while some wait on them.
+            let waiting = container.exit != nil || clients.contains { $0.closeWhenFlushed }
+            let timeout: Int32 = waiting && !clients.isEmpty ? 200 : -1
             let ready = poll(&entries, nfds_t(entries.count), timeout)
             if ready < 0 {
                 if currentErrno() == EINTR {

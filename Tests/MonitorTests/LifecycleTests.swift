@@ -124,3 +124,36 @@ import Testing
         #expect(try MonitorClient.readExit(container.stateDirectory)?.signal == SIGKILL)
     }
 }
+
+@Suite struct RemovalTests {
+    @Test func removeOnExitDeletesTheContainerFromTheRuntime() throws {
+        let container = try TestContainer("remove", arguments: ["true"])
+        defer { container.remove() }
+
+        var spec = container.spec()
+        spec.removeOnExit = true
+        let monitor = try MonitorClient.launch(spec)
+        let monitorPid = try monitor.status().monitorPid
+        try monitor.start()
+
+        #expect(eventually { !processExists(monitorPid) })
+        #expect(try MonitorClient.readExit(container.stateDirectory)?.exitCode == 0)
+        let state = try TestContainer.run([TestContainer.runtime, "--root", container.runtimeRoot,
+                                           "state", container.id])
+        #expect(state != 0, "the runtime still knows container \(container.id)")
+    }
+
+    @Test func aSilentClientDoesNotKeepTheMonitorAlive() throws {
+        let container = try TestContainer("silent", arguments: ["sleep", "30"])
+        defer { container.remove() }
+
+        let monitor = try MonitorClient.launch(container.spec())
+        let monitorPid = try monitor.status().monitorPid
+        let silent = try UnixSocket.connect(container.stateDirectory + "/" + MonitorFiles.socket)
+        defer { silent.close() }
+        try monitor.kill(signal: SIGKILL)
+
+        #expect(eventually(within: 15) { !processExists(monitorPid) })
+        #expect(try MonitorClient.readExit(container.stateDirectory)?.signal == SIGKILL)
+    }
+}
