@@ -20,6 +20,10 @@ extension Monitor {
     }
 
     func serviceClient(_ client: Client, events: Int16) {
+        // A client closed earlier in this round is gone, and its number may be reused.
+        guard clients.contains(where: { $0 === client }) else {
+            return
+        }
         if events & Int16(POLLOUT) != 0 {
             flush(client)
         }
