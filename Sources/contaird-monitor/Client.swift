@@ -9,6 +9,8 @@ final class Client {
     var request: [UInt8] = []
     /// The process this client is attached to, after a successful attach.
     var target: SupervisedProcess?
+    /// The process whose exit this client waits for (a `wait` request).
+    var awaited: SupervisedProcess?
     /// Whether what the client sends goes to the process's stdin.
     var sendsInput = false
     /// Whether the client has shut down its sending side.

@@ -141,7 +141,8 @@ extension Monitor {
             let late = client.closeWhenFlushed && client.closeDeadline > 0
                 && client.closeDeadline < now
             let silent = container.exit != nil && client.target == nil
-                && !client.closeWhenFlushed && now - client.connectedAt > Self.closeGraceMilliseconds
+                && client.awaited == nil && !client.closeWhenFlushed
+                && now - client.connectedAt > Self.closeGraceMilliseconds
             if late || silent {
                 closeClient(client)
             }

@@ -140,7 +140,8 @@ extension Monitor {
         guard let descriptor else {
             return
         }
-        try? FileDescriptor(rawValue: descriptor).writeAll(JSONValue.object(members).encoded + "\n")
+        let line = JSONValue.object(members).encoded + "\n"
+        try? FileDescriptor(rawValue: descriptor).writeAll(line)
     }
 
     static func readyDescriptorArgument(_ arguments: [String]) -> Int32? {

@@ -64,7 +64,8 @@ final class Monitor {
             }
             dropLateClients()
             execs.removeAll { exec in
-                exec.exit != nil && !clients.contains { $0.target === exec }
+                exec.exit != nil
+                    && !clients.contains { $0.target === exec || $0.awaited === exec }
             }
         }
     }

@@ -47,7 +47,8 @@ struct MonitorOptions {
             case "--ready-fd":
                 let text = try value(flag)
                 guard let number = Int32(text), number >= 0 else {
-                    throw UsageError(message: "--ready-fd needs a descriptor number, not \"\(text)\"")
+                    throw UsageError(
+                        message: "--ready-fd needs a descriptor number, not \"\(text)\"")
                 }
                 options.readyDescriptor = number
             default:

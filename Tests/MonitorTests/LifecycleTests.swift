@@ -23,14 +23,15 @@ import Testing
         #expect(record?.signal == 0)
         #expect(record?.pid == monitor.pid)
 
-        let lines = try FileSystem.readText(container.stateDirectory + "/container.log")
-            .split(separator: "\n").map { try JSONValue.parse(String($0)) }
-        #expect(lines.count == 2)
-        let stdout = lines.first { $0["stream"]?.stringValue == "stdout" }
-        let stderr = lines.first { $0["stream"]?.stringValue == "stderr" }
-        #expect(stdout?["log"]?.stringValue == "hello\n")
-        #expect(stderr?["log"]?.stringValue == "oops\n")
-        #expect(stdout?["time"]?.stringValue?.hasSuffix("Z") == true)
+        let entries = try LogEntry.read(container.stateDirectory + "/container.log")
+        #expect(entries.count == 2)
+        let stdout = entries.first { $0.stream == .standardOutput }
+        let stderr = entries.first { $0.stream == .standardError }
+        #expect(stdout?.text == "hello\n")
+        #expect(stderr?.text == "oops\n")
+        #expect(stdout?.time.hasSuffix("Z") == true)
+        #expect(try LogEntry.read(container.stateDirectory + "/container.log", tail: 1).count
+                == 1)
 
         // With the container gone and no client attached, the monitor leaves.
         #expect(eventually { !processExists(status.monitorPid) })
@@ -76,7 +77,9 @@ import Testing
 
     @Test func execRunsASecondProcessAndRecordsItsExit() throws {
         let container = try TestContainer(
-            "exec", arguments: ["sh", "-c", "trap 'exit 9' TERM; while true; do sleep 0.1; done"])
+            "exec",
+            arguments: ["sh", "-c",
+                        "trap 'exit 9' TERM; echo armed; while true; do sleep 0.1; done"])
         defer { container.remove() }
 
         let monitor = try MonitorClient.launch(container.spec())
@@ -94,12 +97,18 @@ import Testing
         #expect(record?.exitCode == 4)
         #expect(record?.pid == pid)
 
-        // The exec'd output is not the container's: the log stays empty.
-        #expect(try FileSystem.readText(container.stateDirectory + "/container.log").isEmpty)
+        // The exec'd output is not the container's: the log has only the init's.
+        let log = try FileSystem.readText(container.stateDirectory + "/container.log")
+        #expect(!log.contains("from-exec"))
 
+        #expect(try monitor.wait(exec: "second").exitCode == 4)
+
+        // A signal reaches a namespace's init only once it has a handler for it.
+        #expect(container.logShows("armed"))
         try monitor.kill(signal: SIGTERM)
-        #expect(try eventually { try MonitorClient.readExit(container.stateDirectory) != nil })
-        #expect(try MonitorClient.readExit(container.stateDirectory)?.exitCode == 9)
+        let waited = try monitor.wait()
+        #expect(waited.exitCode == 9)
+        #expect(try MonitorClient.readExit(container.stateDirectory) == waited)
     }
 
     @Test func requestsOnAStoppedOrUnknownProcessAreRefused() throws {

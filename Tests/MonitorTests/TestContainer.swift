@@ -59,6 +59,15 @@ struct TestContainer {
         return path
     }
 
+    /// Whether the container's log shows `text` within ten seconds.
+    func logShows(_ text: String) -> Bool {
+        eventually {
+            let log = (try? FileSystem.readText(stateDirectory + "/"
+                                                + MonitorFiles.containerLog)) ?? ""
+            return log.contains(text)
+        }
+    }
+
     /// Deletes the container, kills its monitor and removes the directory.
     func remove() {
         if let text = try? FileSystem.readText(stateDirectory + "/" + MonitorFiles.monitorPid),
