@@ -166,3 +166,30 @@ import Testing
         #expect(try MonitorClient.readExit(container.stateDirectory)?.signal == SIGKILL)
     }
 }
+
+@Suite struct VolumeTests {
+    /// Far more output than a pipe holds, and a line longer than a log entry: the log and
+    /// an attached client both get every byte, in order.
+    @Test func heavyOutputReachesTheLogAndTheClientWhole() throws {
+        let script = "seq 1 20000; printf '%040000d\\n' 7"
+        let container = try TestContainer("volume", arguments: ["sh", "-c", script])
+        defer { container.remove() }
+
+        let monitor = try MonitorClient.launch(container.spec())
+        let stream = try monitor.attach(stdin: false)
+        defer { stream.close() }
+        try monitor.start()
+
+        var expected = (1...20000).map { "\($0)\n" }.joined()
+        expected += String(repeating: "0", count: 39999) + "7\n"
+        let output = try readFrames(stream, within: 20)
+        #expect(output.stdout.count == expected.count)
+        #expect(output.stdout == expected)
+
+        let entries = try LogEntry.read(container.stateDirectory + "/container.log")
+        #expect(entries.map(\.text).joined() == expected)
+        #expect(entries.allSatisfy { $0.text.utf8.count <= 16384 })
+        #expect(entries.count == 20000 + 3)
+        #expect(try monitor.wait().exitCode == 0)
+    }
+}

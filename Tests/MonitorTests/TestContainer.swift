@@ -36,7 +36,7 @@ struct TestContainer {
             try FileSystem.writeAtomically(bundle + "/rootfs/bin/busybox",
                                            try FileSystem.read("/bin/busybox"), mode: 0o755)
         }
-        for tool in ["sh", "echo", "sleep", "cat", "stty", "true"] {
+        for tool in ["sh", "echo", "sleep", "cat", "stty", "true", "printf", "seq"] {
             symlink("busybox", bundle + "/rootfs/bin/" + tool)
         }
         try FileSystem.writeAtomically(bundle + "/config.json",
