@@ -37,7 +37,7 @@ final class Monitor {
         self.options = options
         self.signals = signals
         runtime = Runtime(binary: options.runtime, root: options.runtimeRoot,
-                          containerID: options.id)
+                          globalArguments: options.runtimeArguments, containerID: options.id)
         container = SupervisedProcess(execID: nil, terminal: options.terminal, started: false)
         monitorPid = getpid()
     }

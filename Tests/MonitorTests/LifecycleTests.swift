@@ -38,13 +38,18 @@ import Testing
         #expect(!MonitorClient.isAlive(container.stateDirectory))
     }
 
-    @Test func launchFailureCarriesTheRuntimeError() throws {
+    /// The runtime's message comes through whether it logs text or JSON lines
+    /// (`--log-format json`, passed as a global runtime argument).
+    @Test(arguments: [[], ["--log-format", "json"]])
+    func launchFailureCarriesTheRuntimeError(runtimeArguments: [String]) throws {
         let container = try TestContainer("broken", arguments: ["true"])
         defer { container.remove() }
         unlink(container.bundle + "/config.json")
 
+        var spec = container.spec()
+        spec.runtimeArguments = runtimeArguments
         do {
-            _ = try MonitorClient.launch(container.spec())
+            _ = try MonitorClient.launch(spec)
             Issue.record("launch of a bundle without config.json succeeded")
         } catch {
             guard case .createFailed(let id, let message) = error else {
@@ -53,6 +58,8 @@ import Testing
             }
             #expect(id == container.id)
             #expect(message.contains("config.json"), "runtime message: \(message)")
+            #expect(!message.contains("level="), "runtime message: \(message)")
+            #expect(!message.hasPrefix("{"), "runtime message: \(message)")
         }
         #expect(!MonitorClient.isAlive(container.stateDirectory))
         #expect(!FileSystem.exists(container.stateDirectory + "/" + MonitorFiles.monitorPid))
