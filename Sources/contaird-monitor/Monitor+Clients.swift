@@ -31,14 +31,15 @@ extension Monitor {
             return
         }
         if events & Int16(POLLIN) != 0 && readsFrom(client) {
-            receive(from: client)
+            receive(from: client, peerClosed: events & Int16(POLLHUP) != 0)
         } else if events & Int16(POLLHUP | POLLERR) != 0 {
             closeClient(client)
         }
     }
 
     /// Reads what the client sent: request bytes, or input for its process.
-    func receive(from client: Client) {
+    /// `peerClosed` (POLLHUP) tells a closed connection from one shut down for writing.
+    func receive(from client: Client, peerClosed: Bool) {
         let count = buffer.withUnsafeMutableBytes {
             read(client.connection.rawValue, $0.baseAddress, $0.count)
         }
@@ -50,7 +51,13 @@ extension Monitor {
             return
         }
         if count == 0 {
-            endOfInput(from: client)
+            // Closing the connection detaches; only shutting down its sending side ends
+            // the process's stdin, so a daemon that dies does not close it.
+            if peerClosed {
+                closeClient(client)
+            } else {
+                endOfInput(from: client)
+            }
             return
         }
         let bytes = buffer[0..<count]

@@ -204,3 +204,29 @@ import Testing
         #expect(try monitor.wait().exitCode == 0)
     }
 }
+
+@Suite struct StdinTests {
+    /// A client that closes its connection detaches and leaves stdin open; a client that
+    /// shuts down its sending side ends stdin, and `cat` ends with it.
+    @Test func detachKeepsStdinOpenAndHalfCloseEndsIt() throws {
+        let container = try TestContainer("cat", arguments: ["cat"])
+        defer { container.remove() }
+
+        let monitor = try MonitorClient.launch(container.spec(stdin: true))
+        try monitor.start()
+        let first = try monitor.attach(stdin: true)
+        try first.writeAll("one\n")
+        #expect(container.logShows("one"))
+        first.close()
+        usleep(100_000)
+        #expect(try monitor.status().state == .running)
+
+        let second = try monitor.attach(stdin: true)
+        defer { second.close() }
+        try second.writeAll("two\n")
+        shutdown(second.rawValue, Int32(SHUT_WR))
+        let output = try readFrames(second)
+        #expect(output.stdout == "two\n")
+        #expect(try monitor.wait().exitCode == 0)
+    }
+}
