@@ -199,7 +199,8 @@ struct JSONParser {
         var integral = true
         while offset < bytes.count {
             let byte = bytes[offset]
-            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") || byte == UInt8(ascii: "-") {
+            let digit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+            if digit || byte == UInt8(ascii: "-") {
                 offset += 1
             } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e")
                         || byte == UInt8(ascii: "E") || byte == UInt8(ascii: "+") {

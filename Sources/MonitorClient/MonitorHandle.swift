@@ -29,6 +29,46 @@ public struct MonitorHandle: Sendable {
         return status
     }
 
+    /// Waits until the container's init (or the exec'd process `exec`) has exited and
+    /// returns how. When no monitor is there, or it goes away meanwhile, the durable
+    /// record answers; `notRunning` when there is none either.
+    public func wait(exec: String? = nil) throws(MonitorError) -> ExitRecord {
+        let connection: FileDescriptor
+        do {
+            (_, connection) = try open("wait", exec.map { [("exec", JSONValue.string($0))] } ?? [],
+                                       replyExpected: false)
+        } catch {
+            guard case .notRunning = error else {
+                throw error
+            }
+            return try recordedExit(exec: exec)
+        }
+        defer { connection.close() }
+        guard let line = try? MonitorProtocol.readLine(connection), !line.isEmpty else {
+            return try recordedExit(exec: exec)
+        }
+        guard let reply = try? JSONValue.parse(line) else {
+            throw .protocolViolation("wait reply " + String(decoding: line, as: UTF8.self))
+        }
+        guard reply["ok"]?.boolValue == true else {
+            throw .requestFailed(operation: "wait",
+                                 message: reply["error"]?.stringValue ?? reply.encoded)
+        }
+        guard let exit = reply["exit"], let record = ExitRecord(json: exit) else {
+            throw .protocolViolation("wait reply \(reply.encoded)")
+        }
+        return record
+    }
+
+    /// The exit record in the state directory; `notRunning` when there is none.
+    func recordedExit(exec: String?) throws(MonitorError) -> ExitRecord {
+        let name = exec.map(MonitorFiles.execExit) ?? MonitorFiles.exit
+        guard let record = try ExitRecord.read(stateDirectory + "/" + name) else {
+            throw .notRunning(stateDirectory: stateDirectory)
+        }
+        return record
+    }
+
     /// Attaches to the container's process (or to the exec'd process `exec`) and returns
     /// the connection, positioned after the protocol's reply: with a terminal it carries
     /// raw bytes both ways; without one, what the caller writes goes to stdin and what it
@@ -109,9 +149,10 @@ public struct MonitorHandle: Sendable {
         return reply
     }
 
-    /// Sends one request and returns the reply with the connection still open.
-    func open(_ operation: String, _ arguments: [(String, JSONValue)])
-        throws(MonitorError) -> (JSONValue, FileDescriptor)
+    /// Sends one request and returns the reply with the connection still open; with
+    /// `replyExpected` false it returns right after sending (the reply comes later).
+    func open(_ operation: String, _ arguments: [(String, JSONValue)],
+              replyExpected: Bool = true) throws(MonitorError) -> (JSONValue, FileDescriptor)
     {
         let connection: FileDescriptor
         do {
@@ -125,6 +166,9 @@ public struct MonitorHandle: Sendable {
         } catch {
             connection.close()
             throw .system(error)
+        }
+        if !replyExpected {
+            return (.null, connection)
         }
 
         let reply: JSONValue

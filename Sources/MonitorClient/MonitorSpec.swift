@@ -8,6 +8,8 @@ public struct MonitorSpec: Sendable {
     public var runtime: String
     /// The runtime's state root (`runtime --root`), nil for the runtime's default.
     public var runtimeRoot: String?
+    /// Global options put before every runtime command, such as `--systemd-cgroup`.
+    public var runtimeArguments: [String]
     /// The monitor's state directory: its socket, pid files and exit records.
     public var stateDirectory: String
     /// Whether the container gets a terminal (the bundle's `process.terminal` must agree).
@@ -30,6 +32,7 @@ public struct MonitorSpec: Sendable {
         bundle: String,
         runtime: String,
         runtimeRoot: String? = nil,
+        runtimeArguments: [String] = [],
         stateDirectory: String,
         terminal: Bool = false,
         standardInput: Bool = false,
@@ -43,6 +46,7 @@ public struct MonitorSpec: Sendable {
         self.bundle = bundle
         self.runtime = runtime
         self.runtimeRoot = runtimeRoot
+        self.runtimeArguments = runtimeArguments
         self.stateDirectory = stateDirectory
         self.terminal = terminal
         self.standardInput = standardInput
@@ -61,6 +65,9 @@ public struct MonitorSpec: Sendable {
                          "--log-level", logLevel]
         if let runtimeRoot {
             arguments += ["--runtime-root", runtimeRoot]
+        }
+        for argument in runtimeArguments {
+            arguments += ["--runtime-arg", argument]
         }
         if let logPath {
             arguments += ["--log-path", logPath]

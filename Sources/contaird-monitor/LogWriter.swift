@@ -31,17 +31,29 @@ final class LogWriter {
         var lineStart = bytes.startIndex
         for index in bytes.indices where bytes[index] == 0x0a {
             buffered += bytes[lineStart...index]
+            Self.cutLongLine(&buffered, into: &text, stream: stream)
             text += Self.entry(buffered, stream: stream)
             buffered.removeAll(keepingCapacity: true)
             lineStart = index + 1
         }
         buffered += bytes[lineStart...]
-        while buffered.count >= Self.maximumLine {
-            text += Self.entry(buffered[0..<Self.maximumLine], stream: stream)
-            buffered.removeFirst(Self.maximumLine)
-        }
+        Self.cutLongLine(&buffered, into: &text, stream: stream)
         partial[stream] = buffered.isEmpty ? nil : buffered
         write(text)
+    }
+
+    /// Writes entries of at most `maximumLine` bytes from the front of `line` until the
+    /// rest fits in one, cutting between UTF-8 characters.
+    static func cutLongLine(_ line: inout [UInt8], into text: inout String,
+                            stream: MonitorProtocol.Stream) {
+        while line.count > maximumLine {
+            var cut = maximumLine
+            while cut > maximumLine - 4 && line[cut] & 0xC0 == 0x80 {
+                cut -= 1
+            }
+            text += entry(line[0..<cut], stream: stream)
+            line.removeFirst(cut)
+        }
     }
 
     /// Writes out the unfinished lines; called when the process's output ends.

@@ -16,10 +16,14 @@ extension Monitor {
         if fd < 0 {
             return
         }
-        clients.append(Client(connection: FileDescriptor(rawValue: fd)))
+        clients.append(Client(connection: FileDescriptor(rawValue: fd), connectedAt: Self.now()))
     }
 
     func serviceClient(_ client: Client, events: Int16) {
+        // A client closed earlier in this round is gone, and its number may be reused.
+        guard clients.contains(where: { $0 === client }) else {
+            return
+        }
         if events & Int16(POLLOUT) != 0 {
             flush(client)
         }
@@ -27,14 +31,15 @@ extension Monitor {
             return
         }
         if events & Int16(POLLIN) != 0 && readsFrom(client) {
-            receive(from: client)
+            receive(from: client, peerClosed: events & Int16(POLLHUP) != 0)
         } else if events & Int16(POLLHUP | POLLERR) != 0 {
             closeClient(client)
         }
     }
 
     /// Reads what the client sent: request bytes, or input for its process.
-    func receive(from client: Client) {
+    /// `peerClosed` (POLLHUP) tells a closed connection from one shut down for writing.
+    func receive(from client: Client, peerClosed: Bool) {
         let count = buffer.withUnsafeMutableBytes {
             read(client.connection.rawValue, $0.baseAddress, $0.count)
         }
@@ -46,7 +51,13 @@ extension Monitor {
             return
         }
         if count == 0 {
-            endOfInput(from: client)
+            // Closing the connection detaches; only shutting down its sending side ends
+            // the process's stdin, so a daemon that dies does not close it.
+            if peerClosed {
+                closeClient(client)
+            } else {
+                endOfInput(from: client)
+            }
             return
         }
         let bytes = buffer[0..<count]
@@ -128,12 +139,20 @@ extension Monitor {
         client.connection.close()
     }
 
-    /// Drops the clients of exited processes that have not read the rest in time.
+    /// Drops the clients of exited processes that have not read the rest in time and,
+    /// once the container has exited, clients that have not sent their request in time,
+    /// so that no client can keep the monitor alive.
     func dropLateClients() {
         let now = Self.now()
-        for client in clients where client.closeWhenFlushed && client.closeDeadline > 0
-            && client.closeDeadline < now {
-            closeClient(client)
+        for client in clients {
+            let late = client.closeWhenFlushed && client.closeDeadline > 0
+                && client.closeDeadline < now
+            let silent = container.exit != nil && client.target == nil
+                && client.awaited == nil && !client.closeWhenFlushed
+                && now - client.connectedAt > Self.closeGraceMilliseconds
+            if late || silent {
+                closeClient(client)
+            }
         }
     }
 

@@ -33,7 +33,8 @@ extension Monitor {
             if pid <= 0 {
                 return
             }
-            if let process = ([container] + execs).first(where: { $0.pid == pid && $0.exit == nil }) {
+            let owner = ([container] + execs).first { $0.pid == pid && $0.exit == nil }
+            if let process = owner {
                 processExited(process, status: status)
             } else {
                 if unclaimedExits.count >= 64 {
@@ -79,6 +80,10 @@ extension Monitor {
                                               "exec": process.execID ?? "",
                                               "pid": record.pid, "exitCode": record.exitCode])
 
+        for client in clients where client.awaited === process {
+            client.awaited = nil
+            reply(client, [("exit", record.json)])
+        }
         let deadline = Self.now() + Self.closeGraceMilliseconds
         for client in clients where client.target === process {
             client.closeWhenFlushed = true
@@ -97,7 +102,8 @@ extension Monitor {
 
     /// Reads one chunk of output from the descriptor of `stream`.
     func readOutput(_ process: SupervisedProcess, _ stream: MonitorProtocol.Stream) {
-        let fd = process.master ?? (stream == .standardOutput ? process.output : process.errorOutput)
+        let pipe = stream == .standardOutput ? process.output : process.errorOutput
+        let fd = process.master ?? pipe
         if let fd {
             readOutput(process, stream, from: fd)
         }

@@ -44,6 +44,8 @@ extension Monitor {
             case "kill":
                 try kill(request)
                 reply(client)
+            case "wait":
+                try wait(client, for: request["exec"])
             case "close-stdin":
                 try closeStdin(process(named: request["exec"]))
                 reply(client)
@@ -125,6 +127,25 @@ extension Monitor {
             arguments.append("--all")
         }
         try runtime.run(arguments + [options.id, String(signal)])
+    }
+
+    /// Answers with the exit record of the container (or exec) once it has exited: at
+    /// once if it already has, from its file if an exec is no longer tracked.
+    func wait(_ client: Client, for exec: JSONValue?) throws {
+        if let id = exec?.stringValue, !execs.contains(where: { $0.execID == id }),
+           MonitorFiles.isValidIdentifier(id) {
+            guard let record = try? ExitRecord.read(MonitorFiles.execExit(id)) else {
+                throw RequestError(message: "no exec \(exec!.encoded) in container \(options.id)")
+            }
+            reply(client, [("exit", record.json)])
+            return
+        }
+        let target = try process(named: exec)
+        if let record = target.exit {
+            reply(client, [("exit", record.json)])
+        } else {
+            client.awaited = target
+        }
     }
 
     func closeStdin(_ target: SupervisedProcess) throws {

@@ -91,19 +91,21 @@ extension Monitor {
         }
     }
 
-    /// Becomes the subreaper of the container, points stdio at /dev/null and the log at
-    /// `monitor.log`, and opens the control socket and the container log.
+    /// Becomes the subreaper of the container, points stdin and stdout at /dev/null and
+    /// stderr and the log at `monitor.log` (so that a crash report lands there too), and
+    /// opens the control socket and the container log.
     static func prepare(_ options: MonitorOptions) throws -> Monitor {
         try Syscall.check("prctl PR_SET_CHILD_SUBREAPER") { cshim_set_child_subreaper() }
         let null = try ChildProcess.openNull()
-        for target in Int32(0)...2 {
-            _ = try null.duplicate(as: target)
-        }
+        _ = try null.duplicate(as: 0)
+        _ = try null.duplicate(as: 1)
         null.close()
         let log = try FileDescriptor.open(MonitorFiles.monitorLog,
                                           O_WRONLY | O_CREAT | O_APPEND, mode: 0o600)
+        _ = try log.duplicate(as: 2)
+        log.close()
         Logger.shared.configure(level: Logger.Level(name: options.logLevel) ?? .warning,
-                                output: log)
+                                output: .standardError)
 
         cshim_ignore_sigpipe()
         let signals = try Syscall.check("signalfd") { cshim_signal_descriptor() }
@@ -138,7 +140,8 @@ extension Monitor {
         guard let descriptor else {
             return
         }
-        try? FileDescriptor(rawValue: descriptor).writeAll(JSONValue.object(members).encoded + "\n")
+        let line = JSONValue.object(members).encoded + "\n"
+        try? FileDescriptor(rawValue: descriptor).writeAll(line)
     }
 
     static func readyDescriptorArgument(_ arguments: [String]) -> Int32? {

@@ -37,7 +37,7 @@ final class Monitor {
         self.options = options
         self.signals = signals
         runtime = Runtime(binary: options.runtime, root: options.runtimeRoot,
-                          containerID: options.id)
+                          globalArguments: options.runtimeArguments, containerID: options.id)
         container = SupervisedProcess(execID: nil, terminal: options.terminal, started: false)
         monitorPid = getpid()
     }
@@ -48,7 +48,9 @@ final class Monitor {
             var entries: [pollfd] = []
             var sources: [Source] = []
             collect(&entries, &sources)
-            let timeout: Int32 = clients.contains { $0.closeWhenFlushed } ? 200 : -1
+            // Deadlines of clients matter only while some wait on them.
+            let waiting = container.exit != nil || clients.contains { $0.closeWhenFlushed }
+            let timeout: Int32 = waiting && !clients.isEmpty ? 200 : -1
             let ready = poll(&entries, nfds_t(entries.count), timeout)
             if ready < 0 {
                 if currentErrno() == EINTR {
@@ -62,7 +64,8 @@ final class Monitor {
             }
             dropLateClients()
             execs.removeAll { exec in
-                exec.exit != nil && !clients.contains { $0.target === exec }
+                exec.exit != nil
+                    && !clients.contains { $0.target === exec || $0.awaited === exec }
             }
         }
     }

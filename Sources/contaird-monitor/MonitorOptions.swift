@@ -6,6 +6,7 @@ struct MonitorOptions {
     var bundle = ""
     var runtime = ""
     var runtimeRoot: String?
+    var runtimeArguments: [String] = []
     var stateDirectory = ""
     var terminal = false
     var standardInput = false
@@ -16,7 +17,7 @@ struct MonitorOptions {
 
     static let usage = """
         usage: contaird-monitor --id ID --bundle DIR --runtime BIN --dir STATEDIR
-               [--runtime-root DIR] [--tty] [--stdin] [--log-path FILE] [--rm]
+               [--runtime-root DIR] [--runtime-arg ARG]... [--tty] [--stdin] [--log-path FILE] [--rm]
                [--ready-fd N] [--log-level LEVEL]
         """
 
@@ -38,6 +39,7 @@ struct MonitorOptions {
             case "--bundle": options.bundle = try value(flag)
             case "--runtime": options.runtime = try value(flag)
             case "--runtime-root": options.runtimeRoot = try value(flag)
+            case "--runtime-arg": options.runtimeArguments.append(try value(flag))
             case "--dir": options.stateDirectory = try value(flag)
             case "--log-path": options.logPath = try value(flag)
             case "--log-level": options.logLevel = try value(flag)
@@ -47,7 +49,8 @@ struct MonitorOptions {
             case "--ready-fd":
                 let text = try value(flag)
                 guard let number = Int32(text), number >= 0 else {
-                    throw UsageError(message: "--ready-fd needs a descriptor number, not \"\(text)\"")
+                    throw UsageError(
+                        message: "--ready-fd needs a descriptor number, not \"\(text)\"")
                 }
                 options.readyDescriptor = number
             default:

@@ -15,9 +15,11 @@ import SystemKit
 struct Runtime {
     let binary: String
     let root: String?
+    /// Global options before every command, after `--root`.
+    let globalArguments: [String]
     let containerID: String
 
-    /// Runs `runtime [--root R] arguments...` with `standardIO` as descriptors 0, 1, 2.
+    /// Runs `runtime [--root R] [global arguments] arguments...` with `standardIO` as descriptors 0, 1, 2.
     ///
     /// When `standardIO` has no error output, the runtime's stderr goes to a scratch file
     /// that is read back on failure; otherwise `errorSource` is read (a non-blocking pipe
@@ -43,6 +45,7 @@ struct Runtime {
         if let root {
             command += ["--root", root]
         }
+        command += globalArguments
         command += arguments
         let pid = try ChildProcess.spawn(
             binary, command,

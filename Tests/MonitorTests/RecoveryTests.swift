@@ -8,7 +8,9 @@ import Testing
     /// with its whole process group; the container exits while no daemon is there.
     @Test func exitDuringTheLaunchersAbsenceIsRecorded() throws {
         let container = try TestContainer(
-            "outage", arguments: ["sh", "-c", "trap 'exit 7' TERM; while true; do sleep 0.1; done"])
+            "outage",
+            arguments: ["sh", "-c",
+                        "trap 'exit 7' TERM; echo armed; while true; do sleep 0.1; done"])
         defer { container.remove() }
 
         let ready = try FileDescriptor.pipe()
@@ -33,6 +35,8 @@ import Testing
         try monitor.start()
         let status = try monitor.status()
         #expect(status.state == .running)
+        // A signal reaches a namespace's init only once it has a handler for it.
+        #expect(container.logShows("armed"))
 
         // The monitor is neither the launcher's child nor ours.
         let parent = parentPid(of: status.monitorPid)
@@ -72,5 +76,6 @@ import Testing
             }
         }
         #expect(try MonitorClient.readExit(container.stateDirectory)?.exitCode == 137)
+        #expect(try found.wait().exitCode == 137)
     }
 }
