@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "RuntimeKit", dependencies: ["CRuntime", "CShim", "SystemKit"]),
         .executableTarget(
             name: "runcs", dependencies: ["RuntimeKit", "SystemKit"],
-            linkerSettings: staticFoundationEssentials),
+            linkerSettings: staticStdlib),
         .testTarget(name: "RuntimeKitTests", dependencies: ["RuntimeKit", "SystemKit"]),
 
         // Monitor: the per-container monitor process and the library the daemon uses to

@@ -9,6 +9,15 @@ import SystemKit
 /// A build without RuntimeSupport places nothing in cgroups and says so in a warning
 /// whenever config.json asks for a limit.
 enum ContainerCgroup {
+    /// Whether this build places containers in cgroups (it links RuntimeSupport).
+    static var isManaged: Bool {
+        #if canImport(RuntimeSupport)
+        true
+        #else
+        false
+        #endif
+    }
+
     /// The cgroup path a container uses: config.json's `cgroupsPath`, else `/runcs/<id>`.
     static func path(for spec: Spec, id: String) -> String {
         if let path = spec.linux?.cgroupsPath, !path.isEmpty {

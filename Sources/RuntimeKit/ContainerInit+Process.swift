@@ -33,11 +33,28 @@ extension ContainerInit {
         close(master)
         close(consoleSocket)
 
+        try bindConsole(slave)
+
         try check("setsid", nil) { setsid() }
         try check("ioctl(TIOCSCTTY)", "pty") { cshim_set_controlling_tty(slave) }
         for fd: Int32 in 0...2 {
             try check("dup2", "pty") { dup2(slave, fd) }
         }
+    }
+
+    /// Makes /dev/console the container's terminal, as programs expect, with a bind
+    /// mount of the pty peer (skipped when /dev cannot take a new file).
+    func bindConsole(_ peer: Int32) throws {
+        let root = try check("open", "/") { open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(root) }
+        guard let console = try? RootPath(root: root).create("/dev/console", directory: false)
+        else {
+            warn("no /dev/console: /dev does not take new files")
+            return
+        }
+        defer { close(console) }
+        try mountCall(source: RootPath.procPath(peer), target: RootPath.procPath(console),
+                      type: nil, flags: UInt(MS_BIND), shown: "/dev/console")
     }
 
     /// rlimits and the OOM score adjustment.

@@ -3,7 +3,6 @@ import Glibc
 #endif
 import CRuntime
 import CShim
-import FoundationEssentials
 import SystemKit
 
 /// The container's first process, from the exec of `runcs init` to the exec of
@@ -37,6 +36,7 @@ public struct ContainerInit {
             return 2
         }
         unsetenv(syncVariable)
+        unsetenv("SWIFT_BACKTRACE")
         let sync = SyncSocket(fd: fd)
         do {
             let initProcess = try receive(over: sync)
@@ -52,10 +52,10 @@ public struct ContainerInit {
         guard case .plan(let json) = try sync.receive() else {
             throw RuntimeError(.internal, "init: the parent sent no plan")
         }
-        let plan = try JSONDecoder().decode(InitPlan.self, from: Data(json))
+        let plan = try InitPlan(json: JSONValue.parse(json))
         let spec: Spec
         do {
-            spec = try JSONDecoder().decode(Spec.self, from: Data(FileSystem.read(plan.configPath)))
+            spec = try Spec.parse(FileSystem.read(plan.configPath))
         } catch {
             throw RuntimeError(.invalidArgument, "load \(plan.configPath): \(error)")
         }
@@ -88,6 +88,9 @@ public struct ContainerInit {
         try applyLimits()
         try changeUser()
         let executable = try prepareExec()
+        try check("faccessat", StateStore.execFifoName) {
+            faccessat(stateDirectory, StateStore.execFifoName, W_OK, 0)
+        }
 
         // Every descriptor past stdio and the preserved ones vanishes at exec.
         try check("close_range", nil) { cruntime_cloexec_from(UInt32(3 + plan.preserveFDs)) }

@@ -5,6 +5,11 @@
 public enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)
+    /// A number written without fraction or exponent that fits Int64.
+    case integer(Int64)
+    /// A whole number above Int64.max, such as an unlimited rlimit.
+    case unsigned(UInt64)
+    /// Any other number.
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -16,6 +21,10 @@ public enum JSONValue: Codable, Sendable, Equatable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(UInt64.self) {
+            self = .unsigned(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
@@ -32,6 +41,8 @@ public enum JSONValue: Codable, Sendable, Equatable {
         switch self {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .unsigned(let value): try container.encode(value)
         case .number(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)

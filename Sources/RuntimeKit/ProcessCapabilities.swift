@@ -10,13 +10,23 @@ import SystemKit
 /// The container process's capabilities: the one place runcs talks to the capability
 /// library (`RuntimeSupport.Capabilities`), called by the init around its uid change.
 enum ProcessCapabilities {
+    /// Whether this build applies capability sets (it links RuntimeSupport).
+    static var isApplied: Bool {
+        #if canImport(RuntimeSupport)
+        true
+        #else
+        false
+        #endif
+    }
+
     /// Before setuid: keep the permitted set across the uid change, so that the sets
     /// from config.json can still be applied to a non-root user afterwards.
     static func prepareForUserChange() throws(RuntimeError) {
         #if canImport(RuntimeSupport)
         let PR_SET_KEEPCAPS: Int32 = 8
         if cshim_prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 {
-            throw RuntimeError(.internal, "\(SystemError(call: "prctl(PR_SET_KEEPCAPS)", errno: errno))")
+            let failure = SystemError(call: "prctl(PR_SET_KEEPCAPS)", errno: errno)
+            throw RuntimeError(.internal, "\(failure)")
         }
         #endif
     }

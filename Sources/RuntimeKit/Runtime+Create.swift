@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import CRuntime
-import FoundationEssentials
 import SystemKit
 
 extension Runtime {
@@ -18,7 +17,12 @@ extension Runtime {
         try StateStore.validate(id: id)
         let bundle = Self.absolute(options.bundle)
         let configPath = "\(bundle)/config.json"
-        let spec = try Self.loadSpec(configPath)
+        let spec: Spec
+        if let loaded = options.spec {
+            spec = loaded
+        } else {
+            spec = try Self.loadSpec(configPath)
+        }
         let rootfs = try Self.rootfsPath(of: spec, bundle: bundle)
         try Self.validate(spec, options: options)
         warnAboutOwnership(of: rootfs, id: id)
@@ -38,7 +42,9 @@ extension Runtime {
                               rootfs: String, options: CreateOptions) throws -> Created {
         let directory = store.directory(of: id)
         let fifo = "\(directory)/\(StateStore.execFifoName)"
-        try Syscall.check("mkfifo", path: fifo) { mkfifo(fifo, 0o600) }
+        // Writable by the container's user, who may not be root; only we know the path.
+        try Syscall.check("mkfifo", path: fifo) { mkfifo(fifo, 0o622) }
+        try Syscall.check("chmod", path: fifo) { chmod(fifo, 0o622) }
         let directoryFD = try Syscall.check("open", path: directory) {
             open(directory, O_PATH | O_DIRECTORY | O_CLOEXEC)
         }
@@ -66,10 +72,16 @@ extension Runtime {
                             preserveFDs: options.preserveFDs,
                             protectedExecutable: launcher.executable,
                             newCgroupNamespace: launcher.newCgroupNamespace)
-        try launcher.parent.send(.plan(Array(try JSONEncoder().encode(plan))))
-        try launcher.parent.send(descriptor: directoryFD)
-        if let consoleFD {
-            try launcher.parent.send(descriptor: consoleFD)
+        do {
+            try launcher.parent.send(.plan(Array(plan.json.serialized().utf8)))
+            try launcher.parent.send(descriptor: directoryFD)
+            if let consoleFD {
+                try launcher.parent.send(descriptor: consoleFD)
+            }
+        } catch {
+            // A child that failed before its exec has said why before it closed.
+            try awaitReady(launcher.parent, pid: pid, id: id)
+            throw error
         }
         try awaitReady(launcher.parent, pid: pid, id: id)
 
@@ -82,7 +94,7 @@ extension Runtime {
             annotations: spec.annotations, cgroupsPath: cgroupsPath)
         try store.save(state)
         if let pidFile = options.pidFile {
-            try FileSystem.writeAtomically(Self.absolute(pidFile), text: String(pid))
+            try StateStore.replace(Self.absolute(pidFile), with: Array(String(pid).utf8))
         }
         ready = true
         logger.debug("container created", ["id": id, "pid": pid])
@@ -119,9 +131,9 @@ extension Runtime {
             throw RuntimeError(.internal, "\(error)")
         }
         do {
-            return try JSONDecoder().decode(Spec.self, from: Data(bytes))
+            return try Spec.parse(bytes)
         } catch {
-            throw RuntimeError(.invalidArgument, "parse \(path): \(error)")
+            throw RuntimeError(.invalidArgument, "parse \(path): \(error.message)")
         }
     }
 

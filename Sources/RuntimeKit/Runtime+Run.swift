@@ -19,10 +19,10 @@ extension Runtime {
         }
 
         var options = options
+        let spec = try Self.loadSpec("\(Self.absolute(options.bundle))/config.json")
+        options.spec = spec
         var relayEnd: Int32?
-        if options.consoleSocket == nil,
-           (try? Self.loadSpec("\(Self.absolute(options.bundle))/config.json"))?
-               .process?.terminal == true {
+        if options.consoleSocket == nil, spec.process?.terminal == true {
             var pair: [Int32] = [-1, -1]
             guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
                              0, &pair) == 0 else {

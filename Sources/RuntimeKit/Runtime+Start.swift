@@ -38,7 +38,8 @@ extension Runtime {
                 break
             }
             if ready < 0 && errno != EINTR {
-                throw RuntimeError(.internal, "\(SystemError(call: "poll", path: fifo, errno: errno))")
+                let failure = SystemError(call: "poll", path: fifo, errno: errno)
+                throw RuntimeError(.internal, "\(failure)")
             }
             if !HostProcess.isAlive(state.pid, startTime: state.initStartTime) {
                 throw RuntimeError(.invalidState,

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import SystemKit
 
 /// The OCI runtime's verbs, as the `runcs` command line calls them. Each verb is one
@@ -15,6 +14,18 @@ public struct Runtime: Sendable {
         self.logger = logger
     }
 
+    /// Whether containers get cgroups with their config.json limits: true when runcs is
+    /// built with the cgroup library (RuntimeSupport).
+    public static var managesCgroups: Bool {
+        ContainerCgroup.isManaged
+    }
+
+    /// Whether `process.capabilities` is applied: true when runcs is built with the
+    /// capability library (RuntimeSupport).
+    public static var appliesCapabilities: Bool {
+        ProcessCapabilities.isApplied
+    }
+
     /// What `create` and `run` take from the command line.
     public struct CreateOptions: Sendable {
         public var bundle: String
@@ -24,6 +35,8 @@ public struct Runtime: Sendable {
         public var preserveFDs: Int
         /// A connected console socket made by `run` itself for a foreground terminal.
         var consoleDescriptor: Int32?
+        /// config.json already read by the caller (`run`), so it is decoded once.
+        var spec: Spec?
 
         public init(bundle: String, pidFile: String? = nil, consoleSocket: String? = nil,
                     noPivot: Bool = false, preserveFDs: Int = 0) {
@@ -58,28 +71,12 @@ public struct Runtime: Sendable {
         if FileSystem.exists(path) {
             throw RuntimeError(.alreadyExists, "file \(path) exists, remove it first")
         }
-        let bytes: [UInt8]
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            bytes = Array(try encoder.encode(Spec.makeDefault(rootless: rootless))) + [0x0a]
-        } catch {
-            throw RuntimeError(.internal, "encode default spec: \(error)")
-        }
+        let text = Spec.makeDefault(rootless: rootless).json.serialized(pretty: true) + "\n"
+        let bytes = Array(text.utf8)
         do {
             try FileSystem.writeAtomically(path, bytes, mode: 0o644)
         } catch {
             throw RuntimeError(.internal, "write \(path): \(error)")
         }
-    }
-
-    /// The JSON text of `value`, pretty-printed like runc prints state.
-    public static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else {
-            return "{}"
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

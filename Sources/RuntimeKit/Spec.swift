@@ -27,7 +27,7 @@ public struct Spec: Codable, Sendable, Equatable {
     }
 
     /// The runtime-spec version runcs writes and reports.
-    public static let version = "1.2.0"
+    public static let version = "1.1.0"
 
     /// `root`: the container's root filesystem, relative to the bundle unless absolute.
     public struct Root: Codable, Sendable, Equatable {

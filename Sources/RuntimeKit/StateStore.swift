@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import SystemKit
 
 /// The state directory given by `--root`: one directory per container holding
@@ -48,7 +47,8 @@ public struct StateStore: Sendable {
             if errno == EEXIST {
                 throw RuntimeError(.alreadyExists, "container with id \"\(id)\" already exists")
             }
-            throw RuntimeError(.internal, "\(SystemError(call: "mkdir", path: path, errno: errno))")
+            let failure = SystemError(call: "mkdir", path: path, errno: errno)
+            throw RuntimeError(.internal, "\(failure)")
         }
         return try lock(id)
     }
@@ -86,7 +86,7 @@ public struct StateStore: Sendable {
             throw RuntimeError(.internal, "\(error)")
         }
         do {
-            return try JSONDecoder().decode(ContainerState.self, from: Data(bytes))
+            return try ContainerState(json: JSONValue.parse(bytes))
         } catch {
             throw RuntimeError(.internal, "read \(path): \(error)")
         }
@@ -96,10 +96,26 @@ public struct StateStore: Sendable {
     func save(_ state: ContainerState) throws(RuntimeError) {
         let path = "\(directory(of: state.id))/state.json"
         do {
-            let data = try JSONEncoder().encode(state)
-            try FileSystem.writeAtomically(path, Array(data), mode: 0o600)
+            try Self.replace(path, with: Array(state.json.serialized().utf8))
         } catch {
             throw RuntimeError(.internal, "write \(path): \(error)")
+        }
+    }
+
+    /// Replaces the file at `path` by a rename, so readers see the old or the new
+    /// content. Not synced: runtime state lives on tmpfs and means nothing after a
+    /// reboot, and an fsync costs more than the rest of a container start.
+    static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+        let temporary = "\(path).tmp-\(getpid())"
+        let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        do {
+            try fd.writeAll(bytes)
+            fd.close()
+            try Syscall.check("rename", path: path) { rename(temporary, path) }
+        } catch {
+            fd.close()
+            unlink(temporary)
+            throw SystemError(call: error.call, path: path, errno: error.errno)
         }
     }
 

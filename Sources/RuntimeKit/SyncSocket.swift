@@ -77,7 +77,9 @@ struct SyncSocket {
     func send(_ message: SyncMessage) throws(SystemError) {
         let bytes = message.encoded
         try Syscall.check("send") {
-            bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+            bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            }
         }
     }
 

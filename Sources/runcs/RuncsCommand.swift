@@ -99,6 +99,10 @@ enum RuncsCommand {
     static func dispatch(_ command: String, _ arguments: [String], runtime: Runtime)
         throws -> Int32
     {
+        if arguments.first == "--help" || arguments.first == "-h" {
+            print(usage, terminator: "")
+            return 0
+        }
         switch command {
         case "spec": return try Verbs.spec(arguments)
         case "create": return try Verbs.create(arguments, runtime: runtime)

@@ -42,7 +42,7 @@ enum Verbs {
 
     static func state(_ arguments: [String], runtime: Runtime) throws -> Int32 {
         let parsed = try CommandLineParser([]).parse(arguments)
-        print(Runtime.json(try runtime.state(try onlyID(parsed, verb: "state"))))
+        print(try runtime.state(try onlyID(parsed, verb: "state")).json.serialized(pretty: true))
         return 0
     }
 
@@ -56,7 +56,7 @@ enum Verbs {
         }
         switch parsed.value("format") ?? "table" {
         case "json":
-            print(Runtime.json(containers))
+            print(JSONValue.array(containers.map(\.json)).serialized(pretty: true))
         case "table":
             print(table(containers), terminator: "")
         case let other:
@@ -100,8 +100,9 @@ enum Verbs {
         throws(RuntimeError) -> String
     {
         guard parsed.rest.count == 1 else {
+            let count = parsed.rest.count
             throw RuntimeError(.invalidArgument,
-                               "\(verb): expected exactly one container id, got \(parsed.rest.count)")
+                               "\(verb): expected exactly one container id, got \(count)")
         }
         return parsed.rest[0]
     }

@@ -1,0 +1,70 @@
+import CShim
+import Glibc
+import RuntimeKit
+import SystemKit
+import Testing
+
+/// The console-socket protocol: the pty master arrives over SCM_RIGHTS.
+@Suite struct TerminalTests {
+    /// A listening Unix socket at `path`.
+    func makeListener(at path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard bound == 0, Glibc.listen(fd, 1) == 0 else {
+            throw SystemError(call: "bind", path: path, errno: errno)
+        }
+        return fd
+    }
+
+    @Test func thePtyMasterIsSentOverTheConsoleSocketWithItsSize() throws {
+        let script = "tty; stty size; [ -c /dev/console ] && echo console"
+        let container = try TestContainer(args: ["sh", "-c", script])
+        defer { container.cleanUp() }
+        container.spec.process?.terminal = true
+        container.spec.process?.consoleSize = Spec.ConsoleSize(height: 30, width: 100)
+        let socketPath = "\(container.directory)/console.sock"
+        let listener = try makeListener(at: socketPath)
+        defer { close(listener) }
+        let id = container.makeID("tty")
+
+        let created = try container.runcs(["create", "--console-socket", socketPath,
+                                           "--bundle", container.bundle, id])
+        #expect(created.status == 0, "\(created.error)")
+        let connection = accept(listener, nil, nil)
+        defer { close(connection) }
+        var master: Int32 = -1
+        var tag = [UInt8](repeating: 0, count: 64)
+        _ = tag.withUnsafeMutableBytes { cshim_recv_fd(connection, &master, $0.baseAddress, 64) }
+        try #require(master >= 0)
+        defer { close(master) }
+
+        #expect(try container.runcs(["start", id]).status == 0)
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 5000) > 0 else { break }
+            let got = read(master, &buffer, buffer.count)
+            guard got > 0 else { break }
+            output += buffer[..<got]
+        }
+        let text = String(decoding: output, as: UTF8.self)
+        #expect(text == "/dev/pts/0\r\n30 100\r\nconsole\r\n")
+    }
+
+    @Test func aTerminalWithoutConsoleSocketIsRefusedForCreate() throws {
+        let container = try TestContainer(args: ["sh"])
+        defer { container.cleanUp() }
+        container.spec.process?.terminal = true
+        let result = try container.runcs(["create", "-b", container.bundle, container.makeID("t")])
+        #expect(result.status != 0)
+        #expect(result.error.contains("console-socket"))
+    }
+}

@@ -1,0 +1,163 @@
+import FoundationEssentials
+import Glibc
+import RuntimeKit
+import SystemKit
+import Testing
+
+/// What a finished runcs (or other) command left behind.
+struct CommandResult {
+    let status: Int32
+    let output: String
+    let error: String
+}
+
+/// A bundle in a private temporary directory, with a busybox rootfs and its own state
+/// root, driven through the built `runcs` binary exactly as a user or supervisor would.
+/// `cleanUp()` deletes every container it made and the directory.
+final class TestContainer: @unchecked Sendable {
+    let directory: String
+    var bundle: String { "\(directory)/bundle" }
+    var rootfs: String { "\(bundle)/rootfs" }
+    var stateRoot: String { "\(directory)/state" }
+    var spec: Spec
+
+    /// Busybox applets the tests call inside containers.
+    static let applets = ["sh", "ls", "cat", "echo", "id", "hostname", "mount", "true", "sleep",
+                         "readlink", "grep", "tty", "stty", "touch", "stat", "ps", "pwd",
+                         "env", "head", "sed", "test", "wc", "nsenter"]
+
+    init(args: [String]) throws {
+        directory = try Self.temporaryDirectory(prefix: "runcs-test")
+        spec = Spec.makeDefault()
+        spec.process?.terminal = false
+        spec.process?.args = args
+        try FileSystem.createDirectory("\(directory)/bundle/rootfs/bin")
+        try FileSystem.createDirectory("\(directory)/bundle/rootfs/tmp")
+        try Self.copyFile("/bin/busybox", to: "\(rootfs)/bin/busybox", mode: 0o755)
+        for applet in Self.applets {
+            symlink("busybox", "\(rootfs)/bin/\(applet)")
+        }
+    }
+
+    /// A unique container id for this test.
+    func makeID(_ name: String) -> String {
+        "\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    func writeSpec() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted]
+        try FileSystem.writeAtomically("\(bundle)/config.json", Array(encoder.encode(spec)))
+    }
+
+    /// `runcs --root <state> <arguments>`, config.json written first.
+    @discardableResult
+    func runcs(_ arguments: [String], extraFD: Int32? = nil) throws -> CommandResult {
+        try writeSpec()
+        return try Self.execute([Self.runcsPath, "--root", stateRoot] + arguments,
+                                extraFD: extraFD)
+    }
+
+    /// `runcs run` of the bundle: its output and exit status.
+    func run(_ id: String? = nil) throws -> CommandResult {
+        try runcs(["run", "--bundle", bundle, id ?? makeID("run")])
+    }
+
+    /// The host pid of container `id`'s init, from `runcs state`.
+    func initPID(_ id: String) throws -> Int32 {
+        let result = try runcs(["state", id])
+        let report = try JSONDecoder().decode(StateReport.self, from: Data(result.output.utf8))
+        return report.pid
+    }
+
+    func cleanUp() {
+        let ids = (try? FileSystem.listDirectory(stateRoot)) ?? []
+        for id in ids {
+            _ = try? Self.execute([Self.runcsPath, "--root", stateRoot, "delete", "--force", id])
+        }
+        try? FileSystem.removeTree(directory)
+    }
+
+    /// The runcs binary built beside this test bundle.
+    static let runcsPath: String = {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, 4095)
+        let executable = String(decoding: buffer[..<max(0, length)].map { UInt8(bitPattern: $0) },
+                                as: UTF8.self)
+        // The test runner sits in <build>/debug/<package>.xctest.
+        return FileSystem.parent(of: executable) + "/runcs"
+    }()
+
+    static func temporaryDirectory(prefix: String) throws -> String {
+        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard made != nil else {
+            throw SystemError(call: "mkdtemp", path: "/tmp", errno: errno)
+        }
+        chmod(String(cString: template), 0o755)
+        return String(cString: template)
+    }
+
+    static func copyFile(_ source: String, to destination: String, mode: mode_t) throws {
+        let bytes = try FileSystem.read(source)
+        try FileSystem.writeAtomically(destination, bytes, mode: mode)
+        chmod(destination, mode)
+    }
+
+    /// Runs `arguments` with stdout and stderr captured; `extraFD` is passed on as fd 7.
+    static func execute(_ arguments: [String], extraFD: Int32? = nil) throws -> CommandResult {
+        try spawn(arguments, extraFD: extraFD).wait()
+    }
+
+    /// Starts `arguments` with stdout and stderr going to private files, which a
+    /// container left running may keep open without holding up the test.
+    static func spawn(_ arguments: [String], extraFD: Int32? = nil) throws -> SpawnedCommand {
+        let outputDirectory = try temporaryDirectory(prefix: "runcs-output")
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "\(outputDirectory)/out",
+                                         O_WRONLY | O_CREAT, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "\(outputDirectory)/err",
+                                         O_WRONLY | O_CREAT, 0o600)
+        if let extraFD {
+            posix_spawn_file_actions_adddup2(&actions, extraFD, 7)
+        }
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            try? FileSystem.removeTree(outputDirectory)
+            throw SystemError(call: "posix_spawn", path: arguments[0], errno: spawned)
+        }
+        return SpawnedCommand(pid: pid, outputDirectory: outputDirectory)
+    }
+}
+
+/// A command started by `TestContainer.spawn`.
+struct SpawnedCommand {
+    let pid: pid_t
+    let outputDirectory: String
+
+    /// Waits for the command and collects its output.
+    func wait() -> CommandResult {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let output = (try? FileSystem.readText("\(outputDirectory)/out")) ?? ""
+        let error = (try? FileSystem.readText("\(outputDirectory)/err")) ?? ""
+        try? FileSystem.removeTree(outputDirectory)
+        return CommandResult(status: code, output: output, error: error)
+    }
+}
+
+/// The package root, found by walking up from this file to Package.swift.
+func packageRoot(_ file: String = #filePath) -> String {
+    var directory = FileSystem.parent(of: file)
+    while directory != "/" && !FileSystem.exists("\(directory)/Package.swift") {
+        directory = FileSystem.parent(of: directory)
+    }
+    return directory
+}
