@@ -40,12 +40,3 @@ if ! python3 -c 'import varlink' >/dev/null 2>&1; then
     python3 -m pip install --quiet "varlink==$varlink_version" >/dev/null 2>&1 \
         || python3 -m pip install --quiet --break-system-packages "varlink==$varlink_version"
 fi
-
-# The PyPI varlink package: the reference client and certification suite that the
-# varlink tests run against our server. pip refuses to touch Debian's own Python
-# without --break-system-packages; a pyenv or venv Python takes it as is.
-varlink_version="31.0.0"
-if ! python3 -c 'import varlink' >/dev/null 2>&1; then
-    python3 -m pip install --quiet "varlink==$varlink_version" >/dev/null 2>&1 \
-        || python3 -m pip install --quiet --break-system-packages "varlink==$varlink_version"
-fi
