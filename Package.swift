@@ -103,7 +103,13 @@ let package = Package(
         .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
 
         // Runtime support: cgroups, capabilities, seccomp (branch cgroups-seccomp).
-        .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim"]),
+        .target(name: "CRuntimeSupport", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim", "CRuntimeSupport"]),
+        .executableTarget(
+            name: "runtime-support-probe", dependencies: ["RuntimeSupport", "SystemKit", "CShim"],
+            linkerSettings: staticStdlib),
+        // The tests start runtime-support-probe, which `swift build --build-tests` builds
+        // (a dependency on it would pass its -static-stdlib to the test bundle's link).
         .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
 
                     dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
