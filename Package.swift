@@ -58,14 +58,13 @@ let package = Package(
         .executableTarget(name: "contaird-init",
                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
 
-
         // Images (issue 4): content store, metadata, import/export, unpack, snapshots.
         // Linked only into contaird: libarchive drags libxml2 and ICU in.
         .target(name: "ImageStore",
                 dependencies: ["SystemKit", "ImageSpec", "CShim", "CSQLite", "CArchive",
                                "CCrypto"]),
         .testTarget(name: "ImageStoreTests",
-                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive"]),
+                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
 
         // Registry client (issue 4): the OCI distribution API over libcurl.
         .target(name: "Distribution",
@@ -74,7 +73,8 @@ let package = Package(
 
         // runcs: the OCI runtime (library, C for the clone-to-exec window, thin CLI).
         .target(name: "CRuntime"),
-        .target(name: "RuntimeKit", dependencies: ["CRuntime", "CShim", "SystemKit"]),
+        .target(name: "RuntimeKit",
+                dependencies: ["CRuntime", "CShim", "SystemKit", "RuntimeSupport"]),
         .executableTarget(
             name: "runcs", dependencies: ["RuntimeKit", "SystemKit"],
             linkerSettings: staticStdlib),
@@ -95,7 +95,8 @@ let package = Package(
         // The daemon (issue 5): containers, tasks, the socket API, and its executable.
         .target(name: "ContainerService",
                 dependencies: ["SystemKit", "CShim", "ImageSpec", "ImageStore", "Distribution",
-                               "RuntimeKit", "Varlink", "ContairdAPI", "MonitorClient"]),
+                               "RuntimeKit", "RuntimeSupport", "Varlink", "ContairdAPI",
+                               "MonitorClient"]),
         .executableTarget(
             name: "contaird",
             dependencies: ["ContainerService", "CommandLineKit", "SystemKit"],
@@ -111,8 +112,6 @@ let package = Package(
         // The tests start runtime-support-probe, which `swift build --build-tests` builds
         // (a dependency on it would pass its -static-stdlib to the test bundle's link).
         .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
-
-                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
     ],
     swiftLanguageModes: [.v6]
 )
