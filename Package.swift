@@ -101,6 +101,14 @@ let package = Package(
             dependencies: ["ContainerService", "CommandLineKit", "SystemKit"],
             linkerSettings: staticFoundationEssentials),
         .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
+
+        // ctrs (issue 5): the thin client of contaird. No Foundation, a static stdlib: it
+        // starts in a few milliseconds. Its tests drive the built contaird and ctrs.
+        .executableTarget(
+            name: "ctrs",
+            dependencies: ["Varlink", "CommandLineKit", "SystemKit", "CShim"],
+            linkerSettings: staticStdlib),
+        .testTarget(name: "CtrsTests", dependencies: ["SystemKit"]),
     ],
     swiftLanguageModes: [.v6]
 )
