@@ -108,7 +108,7 @@ let package = Package(
             name: "ctrs",
             dependencies: ["Varlink", "CommandLineKit", "SystemKit", "CShim"],
             linkerSettings: staticStdlib),
-        .testTarget(name: "CtrsTests", dependencies: ["SystemKit"]),
+        .testTarget(name: "CtrsTests", dependencies: ["SystemKit", "Varlink"]),
     ],
     swiftLanguageModes: [.v6]
 )

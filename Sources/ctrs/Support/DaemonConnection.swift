@@ -133,9 +133,12 @@ final class DaemonConnection {
         case "org.varlink.service.InvalidParameter":
             let parameter = error.parameters["parameter"]?.stringValue ?? "?"
             return CtrsFailure("the daemon rejected the parameter '\(parameter)'")
-        case "org.varlink.service.MethodNotFound", "org.varlink.service.InterfaceNotFound":
-            return CtrsFailure("the daemon does not know \(error.description); "
-                + "is it older than ctrs?")
+        case "org.varlink.service.MethodNotFound", "org.varlink.service.MethodNotImplemented":
+            let method = error.parameters["method"]?.stringValue ?? "?"
+            return CtrsFailure("the daemon does not implement \(method); is it older than ctrs?")
+        case "org.varlink.service.InterfaceNotFound":
+            let interface = error.parameters["interface"]?.stringValue ?? "?"
+            return CtrsFailure("the daemon does not serve \(interface); is it older than ctrs?")
         case "io.contaird.Tasks.StartFailed":
             let status = error.parameters["exitStatus"]?.intValue ?? 126
             return CtrsFailure(error.message ?? "the process could not start",
