@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import CommandLineKit
 import Varlink
 
@@ -53,7 +58,24 @@ enum RunCommand: Command {
                 "io.contaird.Tasks.Start", ["id": .string(id), "stdin": .bool(forwardInput)]
             ).connection
         }
-        return try session.relayAndWait(connection!)
+        let status = try session.relayAndWait(connection!)
+        if arguments.flag("rm") {
+            awaitRemoval(id, control)
+        }
+        return status
+    }
+
+    /// Returns once the daemon has deleted the `--rm` container (it does so right after
+    /// answering Wait), so that the id is free when ctrs ends; gives up after 5 s.
+    static func awaitRemoval(_ id: String, _ control: DaemonConnection) {
+        for _ in 0..<1000 {
+            do {
+                _ = try control.call("io.contaird.Containers.Get", ["id": .string(id)])
+            } catch {
+                return
+            }
+            usleep(5_000)
+        }
     }
 
     /// Runs `body`, which starts the task; when that fails, a container made with
