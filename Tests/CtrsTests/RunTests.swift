@@ -90,4 +90,32 @@ struct RunTests {
         let again = try daemon.ctrs(["run", "--rm", daemon.image, id, "true"])
         #expect(again.status == 0, "\(again.stderr)")
     }
+
+    /// Without a terminal, SIGINT and SIGTERM sent to ctrs go to the container.
+    @Test func signalsToCtrsAreForwardedWithoutATerminal() throws {
+        let daemon = try PrivateDaemon()
+        defer { daemon.stop() }
+        let id = "forwarded-" + CtrsEnvironment.uniqueSuffix()
+        let output = daemon.directory + "/run-output"
+
+        let client = try PrivateDaemon.spawn(
+            [CtrsEnvironment.ctrs, "--socket", daemon.socket, "run", "--rm", daemon.image, id,
+             "sh", "-c", "trap 'echo interrupted; exit 9' INT; echo ready; "
+                + "while true; do sleep 0.1; done"],
+            output: output)
+        var status: Int32 = 0
+        defer {
+            kill(client, SIGKILL)
+            waitpid(client, &status, 0)
+        }
+        let ready = daemon.eventually(15) {
+            ((try? FileSystem.readText(output)) ?? "").contains("ready")
+        }
+        try #require(ready, "the container did not start")
+
+        kill(client, SIGINT)
+        #expect(daemon.eventually(10) { waitpid(client, &status, WNOHANG) == client })
+        #expect(status >> 8 & 0xff == 9)
+        #expect(try FileSystem.readText(output) == "ready\ninterrupted\n")
+    }
 }
