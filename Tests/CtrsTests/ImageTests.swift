@@ -4,11 +4,11 @@ import Testing
 
 /// `ctrs image`: import from a file and from stdin, export, tag, inspect, mount,
 /// remove, and pull from a registry on loopback.
-@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"))
+@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"),
+       .sharedDaemon)
 struct ImageTests {
     @Test func exportImportTagInspectMountRemove() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let suffix = CtrsEnvironment.uniqueSuffix()
         let archive = daemon.directory + "/exported.tar"
         let copy = "docker.io/library/copy-\(suffix):1"
@@ -52,8 +52,7 @@ struct ImageTests {
                        && FileSystem.exists("/usr/bin/docker-registry"),
                    "needs ../shared/registry/local-registry.sh and docker-registry"))
     func pullFromARegistryOnLoopback() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let script = CtrsEnvironment.packageRoot + "/../shared/registry/local-registry.sh"
         let registryDirectory = daemon.directory + "/registry"
         let port = Int.random(in: 20000..<30000)

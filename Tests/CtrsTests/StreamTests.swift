@@ -3,11 +3,11 @@ import SystemKit
 import Testing
 
 /// The streams of a running container: attach, logs --follow, events.
-@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"))
+@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"),
+       .sharedDaemon)
 struct StreamTests {
     @Test func attachCarriesInputAndOutputAndEndsWithTheExitStatus() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let id = "attached-" + CtrsEnvironment.uniqueSuffix()
 
         #expect(try daemon.ctrs(["run", "-d", "-i", daemon.image, id, "sh", "-c",
@@ -18,8 +18,7 @@ struct StreamTests {
     }
 
     @Test func logsFollowUntilTheProcessExits() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let id = "followed-" + CtrsEnvironment.uniqueSuffix()
 
         #expect(try daemon.ctrs(["run", "-d", daemon.image, id, "sh", "-c",
@@ -31,8 +30,7 @@ struct StreamTests {
     }
 
     @Test func eventsShowWhatHappens() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let id = "evented-" + CtrsEnvironment.uniqueSuffix()
         let output = daemon.directory + "/events"
 
@@ -50,15 +48,22 @@ struct StreamTests {
 
         let seen = daemon.eventually(10) {
             let text = (try? FileSystem.readText(output)) ?? ""
-            return text.contains("\"action\":\"exit\"") && text.contains("\"action\":\"delete\"")
+            return text.split(separator: "\n").contains {
+                $0.contains("\"subject\":\"\(id)\"") && $0.contains("\"kind\":\"container\"")
+                    && $0.contains("\"action\":\"delete\"")
+            }
         }
         #expect(seen, "\((try? FileSystem.readText(output)) ?? "")")
-        let lines = try FileSystem.readText(output).split(separator: "\n")
-        for line in lines {
-            let event = try daemon.json(String(line))
-            #expect(event["subject"]?.stringValue == id)
+        // Other tests of the suite share the daemon: only this container's events count.
+        let events = try FileSystem.readText(output).split(separator: "\n")
+            .map { try daemon.json(String($0)) }
+            .filter { $0["subject"]?.stringValue == id }
+        let actions = events.map {
+            "\($0["kind"]?.stringValue ?? "") \($0["action"]?.stringValue ?? "")"
         }
-        #expect(lines.contains { $0.contains("\"kind\":\"container\"")
-            && $0.contains("\"action\":\"create\"") })
+        #expect(actions.first == "container create", "\(actions)")
+        #expect(actions.contains("task start"))
+        #expect(actions.contains("task exit"))
+        #expect(actions.last == "container delete", "\(actions)")
     }
 }
