@@ -112,6 +112,14 @@ let package = Package(
         // The tests start runtime-support-probe, which `swift build --build-tests` builds
         // (a dependency on it would pass its -static-stdlib to the test bundle's link).
         .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
+
+        // ctrs (issue 5): the thin client of contaird. No Foundation, a static stdlib: it
+        // starts in a few milliseconds. Its tests drive the built contaird and ctrs.
+        .executableTarget(
+            name: "ctrs",
+            dependencies: ["Varlink", "CommandLineKit", "SystemKit", "CShim"],
+            linkerSettings: staticStdlib),
+        .testTarget(name: "CtrsTests", dependencies: ["SystemKit", "Varlink"]),
     ],
     swiftLanguageModes: [.v6]
 )
