@@ -36,7 +36,7 @@ let package = Package(
                 dependencies: ["SystemKit", "ImageSpec", "CShim", "CSQLite", "CArchive",
                                "CCrypto"]),
         .testTarget(name: "ImageStoreTests",
-                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
+                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CShim"]),
     ],
     swiftLanguageModes: [.v6]
 )
