@@ -59,7 +59,7 @@ enum RunCommand: Command {
             ).connection
         }
         let status = try session.relayAndWait(connection!)
-        if arguments.flag("rm") {
+        if arguments.flag("rm") && session.endedBySignal == nil {
             awaitRemoval(id, control)
         }
         return status
