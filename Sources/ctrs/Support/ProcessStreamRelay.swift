@@ -88,6 +88,9 @@ struct ProcessStreamRelay {
                     read(connection.rawValue, $0.baseAddress, $0.count)
                 }
                 if count == 0 {
+                    guard tty || !frames.hasPartialFrame else {
+                        throw CtrsFailure("the daemon closed the output in the middle of a frame")
+                    }
                     return .outputEnded
                 }
                 if count < 0 {
