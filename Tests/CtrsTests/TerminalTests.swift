@@ -67,8 +67,8 @@ struct TerminalTests {
         let pane = try TmuxPane(columns: 100, rows: 30)
         defer { pane.close() }
         let id = "b1-" + CtrsEnvironment.uniqueSuffix()
-        let before = daemon.directory + "/stty-before"
-        let after = daemon.directory + "/stty-after"
+        let before = daemon.directory + "/stty-before-" + id
+        let after = daemon.directory + "/stty-after-" + id
 
         try pane.type("stty -g > \(before); \(CtrsEnvironment.ctrs) --socket \(daemon.socket) "
             + "run --tty --rm \(daemon.image) \(id) sh; echo rc=$?; stty -g > \(after)")
@@ -110,8 +110,8 @@ struct TerminalTests {
         let pane = try TmuxPane(columns: 100, rows: 30)
         defer { pane.close() }
         let id = "term-" + CtrsEnvironment.uniqueSuffix()
-        let before = daemon.directory + "/stty-before"
-        let after = daemon.directory + "/stty-after"
+        let before = daemon.directory + "/stty-before-" + id
+        let after = daemon.directory + "/stty-after-" + id
 
         try pane.type("stty -g > \(before); \(CtrsEnvironment.ctrs) --socket \(daemon.socket) "
             + "run -t \(daemon.image) \(id) sh; echo rc=$?; stty -g > \(after)")
@@ -129,5 +129,22 @@ struct TerminalTests {
         // The container goes on without its client.
         #expect(try daemon.ctrs(["task", "ls", "-q"]).stdout.split(separator: "\n")
             .contains(Substring(id)))
+    }
+
+    @Test func aFailedStartRestoresTheTerminalAndExits127() throws {
+        let daemon = try PrivateDaemon.current()
+        let pane = try TmuxPane(columns: 100, rows: 30)
+        defer { pane.close() }
+        let id = "failed-" + CtrsEnvironment.uniqueSuffix()
+        let before = daemon.directory + "/stty-before-" + id
+        let after = daemon.directory + "/stty-after-" + id
+
+        try pane.type("stty -g > \(before); \(CtrsEnvironment.ctrs) --socket \(daemon.socket) "
+            + "run -t --rm \(daemon.image) \(id) /no/such/shell; echo rc=$?; stty -g > \(after)")
+        try pane.expectLine("rc=127") { $0.hasSuffix("rc=127") }
+        #expect(daemon.eventually { FileSystem.exists(after) })
+        usleep(100_000)
+        #expect(try FileSystem.readText(after) == (try FileSystem.readText(before)))
+        #expect(!(try daemon.ctrs(["container", "ls", "-q"]).stdout.contains(id)))
     }
 }
