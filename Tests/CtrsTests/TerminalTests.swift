@@ -13,11 +13,24 @@ struct TerminalTests {
 
         init(columns: Int, rows: Int) throws {
             server = "ctrs-test-" + CtrsEnvironment.uniqueSuffix()
-            try tmux(["new-session", "-d", "-x", "\(columns)", "-y", "\(rows)", "sh"])
+            // Spawned with no blocked signals: the server and its shells inherit the mask,
+            // and a shell that blocks SIGHUP outlives kill-server.
+            let client = try PrivateDaemon.spawn(
+                ["/usr/bin/tmux", "-L", server, "new-session", "-d", "-x", "\(columns)",
+                 "-y", "\(rows)", "sh"],
+                output: "/dev/null")
+            var status: Int32 = 0
+            while waitpid(client, &status, 0) < 0 && errno == EINTR {}
+            guard status == 0 else {
+                throw SetupFailure("tmux new-session failed with status \(status)")
+            }
         }
 
+        /// Kills the server and removes its socket, which kill-server leaves behind.
         func close() {
             _ = try? Subprocess.run(["tmux", "-L", server, "kill-server"])
+            let directory = getenv("TMUX_TMPDIR").map { String(cString: $0) } ?? "/tmp"
+            unlink("\(directory)/tmux-\(getuid())/\(server)")
         }
 
         @discardableResult
