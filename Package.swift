@@ -4,6 +4,7 @@
 //
 //   CShim, CSQLite, CArchive, CCrypto, CCurl   C code and system libraries
 //   SystemKit                                  the thin syscall layer, files, logging
+//   CommandLineKit                             argument parsing shared by the binaries
 //   ImageSpec                                  OCI image types, digests, platforms
 //   (see docs/ARCHITECTURE.md for the rest)
 //
@@ -12,6 +13,11 @@
 import PackageDescription
 
 let staticStdlib: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"])]
+
+// FoundationEssentials' static archive needs its two helper libraries spelled out.
+let staticFoundationEssentials: [LinkerSetting] = staticStdlib + [
+    .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims"),
+]
 
 let package = Package(
     name: "contaird",
@@ -25,10 +31,50 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
 
         .target(name: "SystemKit", dependencies: ["CShim"]),
-        .testTarget(name: "SystemKitTests", dependencies: ["SystemKit"]),
+        .testTarget(name: "SystemKitTests", dependencies: ["SystemKit", "CShim"]),
+
+        // JSON values, a strict parser and a serializer, and Codable bridging: for the
+        // binaries that must not pay for Foundation (runcs, ctrs, the monitor).
+        // (Tested through Varlink, whose messages they are: Tests/VarlinkTests/JSONTests.)
+        .target(name: "JSON"),
+
+        .target(name: "CommandLineKit"),
+        .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
 
         .target(name: "ImageSpec", dependencies: ["CCrypto"]),
         .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec"]),
+
+        // varlink: the protocol layer of contaird's socket API (docs/varlink.md), the
+        // definitions of that API (docs/api, embedded as ContairdAPI), and a server of
+        // org.varlink.certification proving the layer against the reference client.
+        .target(name: "Varlink", dependencies: ["JSON", "SystemKit", "CShim"]),
+        .target(name: "ContairdAPI"),
+        .executableTarget(
+            name: "varlink-certification-server",
+            dependencies: ["Varlink", "SystemKit"],
+            linkerSettings: staticStdlib
+        ),
+        .testTarget(
+            name: "VarlinkTests",
+            dependencies: ["Varlink", "JSON", "ContairdAPI", "SystemKit"]
+        ),
+
+        // PID 1 of containers run with --init: a static C reaper that runs in any image.
+        .executableTarget(name: "contaird-init",
+                         linkerSettings: [.unsafeFlags(["-static-executable"])]),
+
+        // Images (issue 4): content store, metadata, import/export, unpack, snapshots.
+        // Linked only into contaird: libarchive drags libxml2 and ICU in.
+        .target(name: "ImageStore",
+                dependencies: ["SystemKit", "ImageSpec", "CShim", "CSQLite", "CArchive",
+                               "CCrypto"]),
+        .testTarget(name: "ImageStoreTests",
+                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
+
+        // Registry client (issue 4): the OCI distribution API over libcurl.
+        .target(name: "Distribution",
+                dependencies: ["SystemKit", "ImageSpec", "CCurl", "CCrypto"]),
+        .testTarget(name: "DistributionTests", dependencies: ["Distribution"]),
 
         // runcs: the OCI runtime (library, C for the clone-to-exec window, thin CLI).
         .target(name: "CRuntime"),
@@ -39,6 +85,29 @@ let package = Package(
             linkerSettings: staticStdlib),
         .testTarget(name: "RuntimeKitTests", dependencies: ["RuntimeKit", "SystemKit"]),
 
+        // Monitor: the per-container monitor process and the library the daemon uses to
+        // launch it and talk to it. The monitor is linked as a fully static executable:
+        // with glibc's loader gone it costs about a third of the private memory of a
+        // -static-stdlib build (docs/monitor.md, "Memory").
+        .target(name: "MonitorClient", dependencies: ["JSON", "SystemKit", "CShim"]),
+        .executableTarget(
+            name: "contaird-monitor",
+            dependencies: ["MonitorClient", "JSON", "SystemKit", "CShim"],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
+        ),
+        .testTarget(name: "MonitorTests", dependencies: ["MonitorClient", "JSON", "SystemKit"]),
+
+        // The daemon (issue 5): containers, tasks, the socket API, and its executable.
+        .target(name: "ContainerService",
+                dependencies: ["SystemKit", "CShim", "ImageSpec", "ImageStore", "Distribution",
+                               "RuntimeKit", "RuntimeSupport", "Varlink", "ContairdAPI",
+                               "MonitorClient"]),
+        .executableTarget(
+            name: "contaird",
+            dependencies: ["ContainerService", "CommandLineKit", "SystemKit"],
+            linkerSettings: staticFoundationEssentials),
+        .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
+
         // Runtime support: cgroups, capabilities, seccomp (branch cgroups-seccomp).
         .target(name: "CRuntimeSupport", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim", "CRuntimeSupport"]),
@@ -48,6 +117,14 @@ let package = Package(
         // The tests start runtime-support-probe, which `swift build --build-tests` builds
         // (a dependency on it would pass its -static-stdlib to the test bundle's link).
         .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
+
+        // ctrs (issue 5): the thin client of contaird. No Foundation, a static stdlib: it
+        // starts in a few milliseconds. Its tests drive the built contaird and ctrs.
+        .executableTarget(
+            name: "ctrs",
+            dependencies: ["Varlink", "CommandLineKit", "SystemKit", "CShim"],
+            linkerSettings: staticStdlib),
+        .testTarget(name: "CtrsTests", dependencies: ["SystemKit", "Varlink"]),
     ],
     swiftLanguageModes: [.v6]
 )

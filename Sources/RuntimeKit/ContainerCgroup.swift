@@ -1,23 +1,9 @@
-#if canImport(RuntimeSupport)
 import RuntimeSupport
-#endif
 import SystemKit
 
 /// The container's cgroup: the one place runcs talks to the cgroup library
 /// (`RuntimeSupport.CgroupManager`), so that the runtime reads as lifecycle steps.
-///
-/// A build without RuntimeSupport places nothing in cgroups and says so in a warning
-/// whenever config.json asks for a limit.
 enum ContainerCgroup {
-    /// Whether this build places containers in cgroups (it links RuntimeSupport).
-    static var isManaged: Bool {
-        #if canImport(RuntimeSupport)
-        true
-        #else
-        false
-        #endif
-    }
-
     /// The cgroup path a container uses: config.json's `cgroupsPath`, else `/runcs/<id>`.
     static func path(for spec: Spec, id: String) -> String {
         if let path = spec.linux?.cgroupsPath, !path.isEmpty {
@@ -26,12 +12,9 @@ enum ContainerCgroup {
         return "/runcs/\(id)"
     }
 
-    /// Creates the cgroup with the limits of `spec` and moves `pid` into it.
     /// A container's cgroup, made but not yet holding the init.
     struct Prepared {
-        #if canImport(RuntimeSupport)
         let manager: CgroupManager
-        #endif
         let path: String
         /// The cgroup's directory in each hierarchy, by the hierarchy's mount point.
         let directories: [String: String]
@@ -41,7 +24,6 @@ enum ContainerCgroup {
     /// it, so that the init can be told its directories and the move can start at once.
     static func prepare(for spec: Spec, id: String) throws(RuntimeError) -> Prepared {
         let path = path(for: spec, id: id)
-        #if canImport(RuntimeSupport)
         do {
             let manager = try CgroupManager(path: path)
             try manager.create(resources: resources(of: spec))
@@ -51,56 +33,48 @@ enum ContainerCgroup {
             }
             return Prepared(manager: manager, path: path, directories: directories)
         } catch {
+            // Even a half-made cgroup goes.
+            try? destroy(path: path)
             throw RuntimeError(.internal, "set up cgroup \"\(path)\": \(error)")
         }
-        #else
-        let resources = spec.linux?.resources
-        if resources?.memory != nil || resources?.cpu != nil || resources?.pids != nil {
-            Logger.shared.warning("cgroup limits ignored: runcs was built without cgroup support",
-                                  ["id": id])
-        }
-        return Prepared(path: path, directories: [:])
-        #endif
     }
 
     /// Moves `pid` into the prepared cgroup. The first move into a v1 cgroup waits for an
     /// RCU grace period in the kernel: callers overlap it with other work.
     static func add(_ pid: Int32, to prepared: Prepared) throws(RuntimeError) {
-        #if canImport(RuntimeSupport)
         do {
             try prepared.manager.add(pid: pid)
         } catch {
             let path = prepared.path
             throw RuntimeError(.internal, "move pid \(pid) into cgroup \"\(path)\": \(error)")
         }
-        #endif
     }
 
     /// Removes a prepared cgroup whose container never came to be.
     static func discard(_ prepared: Prepared) {
-        #if canImport(RuntimeSupport)
         try? prepared.manager.destroy()
-        #endif
     }
 
     /// Removes the container's cgroup; processes must be gone.
     static func destroy(_ state: ContainerState) throws(RuntimeError) {
-        #if canImport(RuntimeSupport)
         guard let path = state.cgroupsPath else {
             return
         }
+        try destroy(path: path)
+    }
+
+    /// Removes the cgroup at `path` in every hierarchy; a missing one is fine.
+    static func destroy(path: String) throws(RuntimeError) {
         do {
             try CgroupManager(path: path).destroy()
         } catch {
             throw RuntimeError(.internal, "remove cgroup \"\(path)\": \(error)")
         }
-        #endif
     }
 
-    /// Sends `signal` to every process in the container's cgroup. Returns false when
-    /// this build cannot enumerate them, so the caller signals the init alone.
+    /// Sends `signal` to every process in the container's cgroup. Returns false when the
+    /// container has no cgroup of its own, so the caller signals the init alone.
     static func killAll(_ state: ContainerState, signal: Int32) throws(RuntimeError) -> Bool {
-        #if canImport(RuntimeSupport)
         guard let path = state.cgroupsPath else {
             return false
         }
@@ -110,37 +84,41 @@ enum ContainerCgroup {
         } catch {
             throw RuntimeError(.internal, "signal cgroup \"\(path)\": \(error)")
         }
-        #else
-        return false
-        #endif
     }
 
     /// Whether the container's cgroup is frozen (paused).
     static func isFrozen(_ state: ContainerState) -> Bool {
-        #if canImport(RuntimeSupport)
         guard let path = state.cgroupsPath, let manager = try? CgroupManager(path: path) else {
             return false
         }
         return manager.isFrozen
-        #else
-        return false
-        #endif
     }
 
-    #if canImport(RuntimeSupport)
-    /// config.json's `linux.resources` in the cgroup library's terms. The device rules
-    /// are config.json's, then the devices every container gets, then the ones
-    /// `linux.devices` creates: a container may use each node runcs makes for it.
+    /// The devices every container may use whatever its rules say, because the init
+    /// creates them (`ContainerInit+Devices`): null, zero, full, random, urandom, tty,
+    /// the console, ptmx and the pseudo-terminals of its devpts.
+    static let defaultDevices: [CgroupDeviceRule] = [
+        ("c", 1, 3), ("c", 1, 5), ("c", 1, 7), ("c", 1, 8), ("c", 1, 9), ("c", 5, 0),
+        ("c", 5, 1), ("c", 5, 2), ("c", 136, nil),
+    ].map { type, major, minor in
+        CgroupDeviceRule(allow: true, type: type, major: major, minor: minor, access: "rwm")
+    }
+
+    /// config.json's `linux.resources` in the cgroup library's terms. The configured
+    /// device rules come first, then access to the default devices and to those listed
+    /// in `linux.devices`: a "deny all" rule at the head of the list leaves them usable.
     static func resources(of spec: Spec) -> CgroupResources {
         let linux = spec.linux?.resources
         var rules = (linux?.devices ?? []).map { rule in
             CgroupDeviceRule(allow: rule.allow, type: rule.type, major: rule.major,
                              minor: rule.minor, access: rule.access)
         }
-        rules += CgroupDeviceRule.defaultAllowed
-        rules += (spec.linux?.devices ?? []).map { device in
-            CgroupDeviceRule(allow: true, type: device.type == "u" ? "c" : device.type,
-                             major: device.major, minor: device.minor, access: "rwm")
+        if !rules.isEmpty {
+            rules += defaultDevices
+            rules += (spec.linux?.devices ?? []).map { device in
+                CgroupDeviceRule(allow: true, type: device.type, major: device.major,
+                                 minor: device.minor, access: "rwm")
+            }
         }
         return CgroupResources(
             memoryLimit: linux?.memory?.limit, memoryReservation: linux?.memory?.reservation,
@@ -149,5 +127,4 @@ enum ContainerCgroup {
             cpus: linux?.cpu?.cpus, mems: linux?.cpu?.mems, pidsLimit: linux?.pids?.limit,
             devices: rules)
     }
-    #endif
 }

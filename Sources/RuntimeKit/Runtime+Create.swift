@@ -54,6 +54,8 @@ extension Runtime {
             ?? options.consoleDescriptor
         defer { if let consoleFD, options.consoleSocket != nil { close(consoleFD) } }
 
+        // A failed create leaves nothing: no init (killed first, the defers run in
+        // reverse), no cgroup.
         let cgroup = try ContainerCgroup.prepare(for: spec, id: id)
         var ready = false
         defer {
@@ -69,7 +71,6 @@ extension Runtime {
                 _ = HostProcess.waitForChild(pid)
             }
         }
-
 
         let plan = InitPlan(id: id, bundle: bundle, configPath: configPath, rootfs: rootfs,
                             noPivot: options.noPivot, hasConsoleSocket: consoleFD != nil,

@@ -2,9 +2,8 @@ import RuntimeKit
 import SystemKit
 import Testing
 
-/// process.capabilities, read back from /proc/self/status inside the container. Runs
-/// when runcs is built with RuntimeSupport.
-@Suite(.enabled(if: Runtime.appliesCapabilities, "runcs is built without capability support"))
+/// process.capabilities, read back from /proc/self/status inside the container.
+@Suite
 struct CapabilityTests {
     @Test func ambientCapabilitiesThatAreAlsoInheritableAreRaised() throws {
         let container = try TestContainer(args: ["grep", "^CapAmb", "/proc/self/status"])
@@ -37,9 +36,8 @@ struct CapabilityTests {
     }
 }
 
-/// linux.seccomp, with and without no_new_privs. Runs when runcs is built with
-/// RuntimeSupport.
-@Suite(.enabled(if: Runtime.appliesCapabilities, "runcs is built without seccomp support"))
+/// linux.seccomp, with and without no_new_privs.
+@Suite
 struct ContainerSeccompTests {
     @Test(arguments: [true, false])
     func aBlockedCallFailsWithTheErrnoTheProfileNames(noNewPrivileges: Bool) throws {

@@ -7,8 +7,8 @@ import Testing
     static func temporaryDirectory() throws -> String {
         var template = Array("/tmp/systemkit-test-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        #expect(made != nil)
-        return String(cString: template)
+        let path = try #require(made.map { String(cString: $0) })
+        return path
     }
 
     @Test func atomicWriteReplacesContentAndLeavesNoTemporary() throws {
