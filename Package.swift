@@ -58,14 +58,13 @@ let package = Package(
         .executableTarget(name: "contaird-init",
                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
 
-
         // Images (issue 4): content store, metadata, import/export, unpack, snapshots.
         // Linked only into contaird: libarchive drags libxml2 and ICU in.
         .target(name: "ImageStore",
                 dependencies: ["SystemKit", "ImageSpec", "CShim", "CSQLite", "CArchive",
                                "CCrypto"]),
         .testTarget(name: "ImageStoreTests",
-                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive"]),
+                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
 
         // Registry client (issue 4): the OCI distribution API over libcurl.
         .target(name: "Distribution",
@@ -95,18 +94,18 @@ let package = Package(
         // The daemon (issue 5): containers, tasks, the socket API, and its executable.
         .target(name: "ContainerService",
                 dependencies: ["SystemKit", "CShim", "ImageSpec", "ImageStore", "Distribution",
-                               "RuntimeKit", "Varlink", "ContairdAPI", "MonitorClient"]),
+                               "RuntimeKit", "RuntimeSupport", "Varlink", "ContairdAPI",
+                               "MonitorClient"]),
         .executableTarget(
             name: "contaird",
             dependencies: ["ContainerService", "CommandLineKit", "SystemKit"],
             linkerSettings: staticFoundationEssentials),
-        .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
+        .testTarget(name: "ContainerServiceTests",
+                    dependencies: ["ContainerService", "Varlink", "SystemKit"]),
 
         // Runtime support: cgroups, capabilities, seccomp (branch cgroups-seccomp).
         .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim"]),
         .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
-
-                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
     ],
     swiftLanguageModes: [.v6]
 )
