@@ -94,8 +94,7 @@ let package = Package(
         // The daemon (issue 5): containers, tasks, the socket API, and its executable.
         .target(name: "ContainerService",
                 dependencies: ["SystemKit", "CShim", "ImageSpec", "ImageStore", "Distribution",
-                               "RuntimeKit", "RuntimeSupport", "Varlink", "ContairdAPI",
-                               "MonitorClient"]),
+                               "RuntimeKit", "Varlink", "ContairdAPI", "MonitorClient"]),
         .executableTarget(
             name: "contaird",
             dependencies: ["ContainerService", "CommandLineKit", "SystemKit"],
