@@ -142,19 +142,58 @@ enum TestProcess {
 }
 
 /// Runs blocking work (socket calls, waits) on a thread of its own, so that many tests
-/// blocking at once do not starve the cooperative pool (two threads on two cores).
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        do {
-            try DetachedThread.start(name: "test") {
-                do {
-                    continuation.resume(returning: try body())
-                } catch {
-                    continuation.resume(throwing: error)
-                }
+/// blocking at once do not starve the cooperative pool (two threads on two cores). The
+/// work stays in the calling task, so expectations inside it belong to its test.
+func blocking<T: Sendable>(_ body: () throws -> T) async throws -> T {
+    let executor = try ThreadExecutor()
+    defer { executor.finish() }
+    return try await withTaskExecutorPreference(executor) {
+        try body()
+    }
+}
+
+/// A task executor that runs its jobs on one dedicated thread.
+final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+    var mutex = pthread_mutex_t()
+    var condition = pthread_cond_t()
+    var jobs: [UnownedJob] = []
+    var finished = false
+
+    init() throws {
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+        try DetachedThread.start(name: "test-executor") { [self] in loop() }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        pthread_mutex_lock(&mutex)
+        jobs.append(unowned)
+        pthread_cond_signal(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Lets the thread end once its queue is empty.
+    func finish() {
+        pthread_mutex_lock(&mutex)
+        finished = true
+        pthread_cond_signal(&condition)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    func loop() {
+        while true {
+            pthread_mutex_lock(&mutex)
+            while jobs.isEmpty && !finished {
+                pthread_cond_wait(&condition, &mutex)
             }
-        } catch {
-            continuation.resume(throwing: error)
+            if jobs.isEmpty {
+                pthread_mutex_unlock(&mutex)
+                return
+            }
+            let job = jobs.removeFirst()
+            pthread_mutex_unlock(&mutex)
+            job.runSynchronously(on: asUnownedTaskExecutor())
         }
     }
 }
