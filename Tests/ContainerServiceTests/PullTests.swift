@@ -90,7 +90,9 @@ import Varlink
                     "reference": .string("127.0.0.1:\(registry.port)/library/nothing:1"),
                     "plainHttp": true,
                 ])
-                #expect(missing?.name == "io.contaird.Images.RegistryError", "\(String(describing: missing))")
+                #expect(missing?.name == "io.contaird.Images.RegistryError")
+                #expect(missing?.parameters["status"]?.intValue == 404,
+                        "\(String(describing: missing))")
             }
         }
     }
@@ -123,6 +125,7 @@ import Varlink
                     "reference": .string(reference), "username": "tester", "password": "wrong",
                 ])
                 #expect(wrong?.name == "io.contaird.Images.RegistryError")
+                #expect(wrong?.parameters["status"]?.intValue == 401)
 
                 let pulled = try Self.pull(client, [
                     "reference": .string(reference), "username": "tester", "password": "s3cret",
