@@ -65,6 +65,55 @@ import Varlink
         }
     }
 
+    @Test func restartKeepsCreatedPausedAndTerminalTasksAndCarriesOutRemovals()
+        async throws
+    {
+        try await TestDaemon.with { daemon in
+            try await blocking {
+                let client = daemon.client
+                let created = uniqueID("created")
+                try client.create(created, image: daemon.image, .args("true"))
+                let paused = uniqueID("paused")
+                try TaskTests.startDetached(client, image: daemon.image, paused,
+                                            .args("sleep", "1000"))
+                try client.call("io.contaird.Tasks.Pause", ["id": .string(paused)])
+                let removed = uniqueID("removed")
+                var spec = JSONObject.args("sleep", "1")
+                spec["autoRemove"] = true
+                try TaskTests.startDetached(client, image: daemon.image, removed, spec)
+                let terminal = uniqueID("terminal")
+                var shell = JSONObject.args("sh")
+                shell["tty"] = true
+                try TaskTests.startDetached(client, image: daemon.image, terminal, shell)
+
+                daemon.stop(signal: SIGKILL)
+                sleep(2)
+                try daemon.start()
+
+                let container = try client.call("io.contaird.Containers.Get",
+                                                ["id": .string(created)])
+                #expect(container["container"]?["status"]?.stringValue == "none")
+                #expect(try client.taskStatus(paused) == "paused")
+                try client.call("io.contaird.Tasks.Resume", ["id": .string(paused)])
+                #expect(try client.taskStatus(paused) == "running")
+                #expect(TestProcess.eventually(within: 10) {
+                    (try? client.callError("io.contaird.Containers.Get",
+                                           ["id": .string(removed)]))?.name
+                        == "io.contaird.Containers.ContainerNotFound"
+                }, "the --rm container that exited during the outage is still there")
+
+                let (reply, stream) = try client.upgrade(
+                    "io.contaird.Tasks.Attach", ["id": .string(terminal), "stdin": true])
+                #expect(reply["tty"]?.boolValue == true)
+                try stream.write("echo attached-$((6*7))\n")
+                let echoed = DaemonClient.read(stream, until: "attached-42")
+                #expect(echoed.contains("attached-42"), "\(echoed.debugDescription)")
+                try stream.write("exit 9\n")
+                #expect(try client.wait(terminal) == 9)
+            }
+        }
+    }
+
     @Test func aSecondDaemonOnTheSameRootIsRefused() async throws {
         try await TestDaemon.with(importImage: false) { daemon in
             try await blocking {

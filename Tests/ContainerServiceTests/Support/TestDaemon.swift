@@ -162,12 +162,21 @@ final class TestDaemon: @unchecked Sendable {
         }
     }
 
+    /// Kills what is left in the cgroup at `path` (processes of this daemon's
+    /// containers only: the cgroup parent is private) and removes it, deepest first.
     func removeCgroupTree(_ path: String) {
         for entry in (try? FileSystem.listDirectory(path)) ?? [] {
             let child = path + "/" + entry
             if FileSystem.isDirectory(child) {
                 removeCgroupTree(child)
             }
+        }
+        if FileSystem.exists(path + "/freezer.state") {
+            try? FileSystem.writeKnob(path + "/freezer.state", "THAWED")
+        }
+        let members = (try? FileSystem.readText(path + "/cgroup.procs")) ?? ""
+        for pid in members.split(separator: "\n").compactMap({ pid_t($0) }) {
+            kill(pid, SIGKILL)
         }
         for _ in 0..<50 {
             if rmdir(path) == 0 || errno == ENOENT { return }
