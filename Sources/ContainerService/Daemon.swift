@@ -42,7 +42,7 @@ public final class Daemon: Sendable {
         }
         var options = ImageService.Options()
         if let name = configuration.snapshotter {
-            guard let kind = SnapshotterKind(rawValue: name) else {
+            guard let kind = SnapshotterKind(userName: name) else {
                 throw DaemonError.invalidSetting("unknown snapshotter \"\(name)\": "
                                                  + "use overlayfs or native")
             }
