@@ -114,6 +114,19 @@ import Varlink
         }
     }
 
+    @Test func nativeSnapshotterByItsDocumentedName() async throws {
+        try await TestDaemon.with(arguments: ["--snapshotter", "native"]) { daemon in
+            try await blocking {
+                let client = daemon.client
+                let info = try client.call("io.contaird.System.Info")
+                #expect(info.value(at: "info", "storageDriver")?.stringValue == "native")
+                let outcome = try client.run(uniqueID("native"), image: daemon.image,
+                                             .args("sh", "-c", "echo copied > /x; cat /x"))
+                #expect(outcome.stdout == "copied\n")
+            }
+        }
+    }
+
     @Test func aSecondDaemonOnTheSameRootIsRefused() async throws {
         try await TestDaemon.with(importImage: false) { daemon in
             try await blocking {

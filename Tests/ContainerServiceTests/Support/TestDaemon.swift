@@ -25,12 +25,15 @@ final class TestDaemon: @unchecked Sendable {
     var socketPath: String { base + "/contaird.sock" }
     var logPath: String { base + "/daemon.log" }
     let cgroupParent: String
+    /// Flags added to the daemon's command line.
+    let extraArguments: [String]
     let processID = Mutex<pid_t>(0)
 
     /// The image every container of the tests runs.
     var image: String { TestImage.shared.name }
 
-    init() throws {
+    init(extraArguments: [String] = []) throws {
+        self.extraArguments = extraArguments
         signal(SIGPIPE, SIG_IGN)
         base = try TestProcess.temporaryDirectory("cdt")
         cgroupParent = "/contaird-test-\(UInt32.random(in: 0...UInt32.max))"
@@ -44,6 +47,7 @@ final class TestDaemon: @unchecked Sendable {
     var command: [String] {
         [Self.binary, "--socket", socketPath, "--root", root, "--state", state, "--group", "",
          "--runtime", Self.runtime, "--cgroup-parent", cgroupParent, "--log-level", "info"]
+            + extraArguments
     }
 
     /// Starts the daemon and waits until it answers on its socket.
@@ -193,10 +197,10 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Runs `body` with a started daemon that has the test image, and removes
     /// everything afterwards, whether `body` succeeds or not.
-    static func with<T>(importImage: Bool = true, _ body: (TestDaemon) async throws -> T)
-        async throws -> T
+    static func with<T>(importImage: Bool = true, arguments: [String] = [],
+                        _ body: (TestDaemon) async throws -> T) async throws -> T
     {
-        let daemon = try TestDaemon()
+        let daemon = try TestDaemon(extraArguments: arguments)
         defer { daemon.shutdown() }
         try await blocking {
             try daemon.start()
