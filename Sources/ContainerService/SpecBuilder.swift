@@ -292,7 +292,7 @@ public struct SpecBuilder: Sendable {
 
     /// Every capability, no masked or read-only paths, no seccomp, every device.
     func makePrivileged(_ spec: inout Spec) {
-        let all = Self.allCapabilities
+        let all = Self.privilegedCapabilities()
         spec.process?.capabilities = Spec.Capabilities(bounding: all, effective: all,
                                                        inheritable: nil, permitted: all,
                                                        ambient: nil)
