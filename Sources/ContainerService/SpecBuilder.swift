@@ -108,8 +108,11 @@ public struct SpecBuilder: Sendable {
         spec.mounts = try mounts(request, base: spec.mounts ?? [], context: context)
         if request.privileged == true {
             makePrivileged(&spec)
-        } else if let profile = context.seccompProfile {
-            spec.linux?.seccomp = profile
+        } else {
+            applyDefaultCapabilities(&spec)
+            if let profile = context.seccompProfile {
+                spec.linux?.seccomp = profile
+            }
         }
         return spec
     }
