@@ -39,6 +39,13 @@ import Varlink
             let changed = try client.run(uniqueID("args"), image: name, spec)
             #expect(changed.stdout
                 == "entry x y z A=image B=second C=spec u=65534 pwd=/work/not/yet\n")
+
+            // A new Entrypoint drops the image's Cmd, unless arguments are given.
+            var entrypoint: JSONObject = ["entrypoint": .strings(["/bin/echo", "over"])]
+            #expect(try client.run(uniqueID("ep"), image: name, entrypoint).stdout == "over\n")
+            entrypoint["args"] = .strings(["a", "b"])
+            #expect(try client.run(uniqueID("epargs"), image: name, entrypoint).stdout
+                == "over a b\n")
             _ = daemon
         }
     }
@@ -137,6 +144,52 @@ import Varlink
         #expect(outcome.stdout.contains(hostHosts))
         #expect(!outcome.stdout.contains("WROTE"))
         #expect(try FileSystem.readText("/etc/hosts") == hostHosts)
+    }
+
+    @Test func givenHostnameWins() async throws {
+        let client = client
+        let image = daemon.image
+        var spec = JSONObject.args("hostname")
+        spec["hostname"] = "chosen-name"
+        let request = spec
+        let outcome = try await blocking {
+            try client.run(uniqueID("named"), image: image, request)
+        }
+        #expect(outcome.stdout == "chosen-name\n")
+    }
+
+    @Test func defaultConfinementAndPrivileged() async throws {
+        let client = client
+        let image = daemon.image
+        let probe = JSONObject.args("sh", "-c", """
+            grep -E '^(CapEff|NoNewPrivs)' /proc/self/status; \
+            echo x > /proc/sys/kernel/domainname 2>/dev/null && echo PROC-SYS-WRITABLE; \
+            wc -c < /proc/keys 2>/dev/null; \
+            mkdir -p /mnt/t && mount -t tmpfs none /mnt/t 2>/dev/null && echo MOUNTED; \
+            touch /tmp/owned && chown 65534:65534 /tmp/owned && stat -c %u /tmp/owned
+            """)
+        var privileged = probe
+        privileged["privileged"] = true
+        let request = probe
+        let confined = try await blocking { try client.run(uniqueID("caps"), image: image, request) }
+        let free = try await blocking {
+            try client.run(uniqueID("priv"), image: image, privileged)
+        }
+        let confinedLines = confined.stdout.split(separator: "\n").map(String.init)
+        let freeLines = free.stdout.split(separator: "\n").map(String.init)
+        try #require(confinedLines.count == 4 && freeLines.count >= 4,
+                     "\(confined.stdout) / \(free.stdout)")
+        // Docker's default set: chown dac_override fowner fsetid kill setgid setuid
+        // setpcap net_bind_service net_raw sys_chroot mknod audit_write setfcap.
+        #expect(confinedLines[0] == "CapEff:\t00000000a80425fb")
+        #expect(confinedLines[1] == "NoNewPrivs:\t0" || confinedLines[1] == "NoNewPrivs:\t1")
+        #expect(!confined.stdout.contains("PROC-SYS-WRITABLE"))
+        #expect(confinedLines[2] == "0", "/proc/keys is masked")
+        #expect(!confined.stdout.contains("MOUNTED"))
+        #expect(confinedLines[3] == "65534", "root in the container may chown")
+        #expect(freeLines[0].hasPrefix("CapEff:\t000001ff"), "\(freeLines[0])")
+        #expect(free.stdout.contains("PROC-SYS-WRITABLE"))
+        #expect(free.stdout.contains("MOUNTED"))
     }
 
     @Test func existingAndInvalidIdsAreRefused() async throws {

@@ -235,3 +235,63 @@ extension JSONObject {
         return current
     }
 }
+
+/// Who may use the socket, and a host reboot that clears the state directory.
+@Suite struct HostTests {
+    @Test func aPeerOutsideRootAndTheGroupIsRefused() async throws {
+        try await TestDaemon.with(importImage: false) { daemon in
+            try await blocking {
+                var info = stat()
+                #expect(stat(daemon.socketPath, &info) == 0)
+                #expect(info.st_mode & 0o777 == 0o660)
+                // Even through a socket anyone may open, the daemon checks its peer.
+                chmod(daemon.socketPath, 0o666)
+                let script = daemon.base + "/peer.py"
+                try FileSystem.writeAtomically(script, text: """
+                    import socket, sys
+                    s = socket.socket(socket.AF_UNIX)
+                    s.connect(sys.argv[1])
+                    s.sendall(b'{"method":"io.contaird.System.Version"}\\0')
+                    print(s.recv(4096).rstrip(b"\\0").decode())
+                    """)
+                chmod(daemon.base, 0o755)
+                let result = try TestProcess.run([
+                    "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "/usr/bin/python3", script, daemon.socketPath,
+                ])
+                #expect(result.output.contains("org.varlink.service.PermissionDenied"),
+                        "\(result.output)")
+                #expect(try daemon.client.call("io.contaird.System.Version")["version"] != nil)
+            }
+        }
+    }
+
+    @Test func aRebootClearingTheStateDirectoryKeepsTheContainers() async throws {
+        try await TestDaemon.with { daemon in
+            try await blocking {
+                let client = daemon.client
+                let id = uniqueID("reboot")
+                try TaskTests.startDetached(client, image: daemon.image, id,
+                                            .args("sleep", "1000"))
+                // What a reboot does: the daemon, the containers, their monitors and
+                // every mount are gone, and /run is empty.
+                daemon.stop(signal: SIGKILL)
+                daemon.killProcesses(mentioning: daemon.base)
+                daemon.removeCgroups(daemon.cgroupParent)
+                daemon.unmountEverything(under: daemon.base)
+                try FileSystem.removeTree(daemon.state)
+                try daemon.start()
+
+                let container = try client.call("io.contaird.Containers.Get",
+                                                ["id": .string(id)])
+                let status = container.value(at: "container", "status")?.stringValue
+                #expect(status == "none" || status == "stopped", "\(String(describing: status))")
+                let (_, stream) = try client.startAttached(id)
+                stream.close()
+                #expect(try client.taskStatus(id) == "running")
+                try client.call("io.contaird.Tasks.Kill", ["id": .string(id), "signal": "KILL"])
+                #expect(try client.wait(id) == 137)
+            }
+        }
+    }
+}
