@@ -266,6 +266,34 @@ extension JSONObject {
         }
     }
 
+    @Test func readinessIsToldToTheNotifySocket() async throws {
+        let daemon = try TestDaemon()
+        defer { daemon.shutdown() }
+        try FileSystem.createDirectory(daemon.base)
+        let path = daemon.base + "/notify.sock"
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        try #require(bound == 0)
+        try await blocking { try daemon.start(environment: ["NOTIFY_SOCKET=" + path]) }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        try #require(poll(&entry, 1, 10_000) == 1, "nothing came to NOTIFY_SOCKET")
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        let message = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
+        #expect(message.contains("READY=1"), "\(message)")
+    }
+
     @Test func aRebootClearingTheStateDirectoryKeepsTheContainers() async throws {
         try await TestDaemon.with { daemon in
             try await blocking {

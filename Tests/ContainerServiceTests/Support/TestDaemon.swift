@@ -51,11 +51,11 @@ final class TestDaemon: @unchecked Sendable {
     }
 
     /// Starts the daemon and waits until it answers on its socket.
-    func start() throws {
+    func start(environment: [String] = []) throws {
         try #require(access(Self.binary, X_OK) == 0, "\(Self.binary) is not built")
         try #require(access(Self.runtime, X_OK) == 0,
                      "\(Self.runtime) is missing: install Debian's runc")
-        let pid = try TestProcess.spawn(command, outputPath: logPath)
+        let pid = try TestProcess.spawn(command, outputPath: logPath, environment: environment)
         processID.withLock { $0 = pid }
         let answered = TestProcess.eventually(within: 20) {
             var status: Int32 = 0
@@ -85,6 +85,11 @@ final class TestDaemon: @unchecked Sendable {
             return pid
         }
         guard pid > 0 else { return }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid {
+            Issue.record("contaird died on its own (wait status \(status)): \(log())")
+            return
+        }
         kill(pid, signal)
         TestProcess.wait(pid, timeout: 10)
     }

@@ -60,7 +60,8 @@ enum TestProcess {
 
     /// Starts `arguments` with stdout and stderr appended to `outputPath` (or /dev/null)
     /// and stdin on /dev/null.
-    static func spawn(_ arguments: [String], outputPath: String? = nil) throws -> pid_t {
+    static func spawn(_ arguments: [String], outputPath: String? = nil,
+                      environment: [String] = []) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -70,8 +71,17 @@ enum TestProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var inherited: [String] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            inherited.append(String(cString: pointer))
+            entry += 1
+        }
+        var envp: [UnsafeMutablePointer<CChar>?] = (inherited + environment).map { strdup($0) }
+            + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ)
+        let result = posix_spawnp(&pid, arguments[0], &actions, nil, &argv, &envp)
         guard result == 0 else {
             throw SystemError(call: "posix_spawnp", path: arguments[0], errno: result)
         }
