@@ -82,6 +82,67 @@ import Varlink
         }
     }
 
+    /// An OCI layout whose one layer says it is gzip and is not.
+    static let lyingLayerScript = """
+        import hashlib, io, json, os, sys, tarfile
+        blobs = {}
+        def add(data):
+            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            blobs[digest] = data
+            return {"digest": digest, "size": len(data)}
+        layer = os.urandom(4096)
+        config = add(json.dumps({"architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]},
+            "config": {"Cmd": ["/bin/sh"]}}).encode())
+        config["mediaType"] = "application/vnd.oci.image.config.v1+json"
+        layer = add(layer)
+        layer["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip"
+        manifest = add(json.dumps({"schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": config, "layers": [layer]}).encode())
+        manifest["mediaType"] = "application/vnd.oci.image.manifest.v1+json"
+        manifest["annotations"] = {"io.containerd.image.name": sys.argv[2]}
+        with tarfile.open(sys.argv[1], "w") as out:
+            def put(path, data):
+                info = tarfile.TarInfo(path)
+                info.size = len(data)
+                out.addfile(info, io.BytesIO(data))
+            put("oci-layout", b'{"imageLayoutVersion": "1.0.0"}')
+            put("index.json", json.dumps({"schemaVersion": 2,
+                                          "manifests": [manifest]}).encode())
+            for digest, data in blobs.items():
+                put("blobs/sha256/" + digest.split(":")[1], data)
+        """
+
+    @Test func aLayerThatIsNotWhatItSaysIsAnError() async throws {
+        let client = client
+        try await blocking {
+            let directory = try TestProcess.temporaryDirectory("cdt-lying")
+            defer { try? FileSystem.removeTree(directory) }
+            try FileSystem.writeAtomically(directory + "/make.py", text: Self.lyingLayerScript)
+            let name = "docker.io/library/lying:\(UInt32.random(in: 0...UInt32.max))"
+            let made = try TestProcess.run(["python3", directory + "/make.py",
+                                            directory + "/lying.tar", name])
+            try #require(made.status == 0, "\(made.output)")
+            do {
+                let names = try client.importArchive(path: directory + "/lying.tar")
+                // An import that keeps the blobs unpacked may accept it: then creating a
+                // container must fail with a clear error instead.
+                #expect(names == [name])
+                let error = try client.callError("io.contaird.Containers.Create", [
+                    "id": .string(uniqueID("lying")),
+                    "spec": ["image": .string(name), "args": .strings(["true"])],
+                ])
+                #expect(error != nil)
+                _ = try? client.call("io.contaird.Images.Remove", ["name": .string(name)])
+            } catch let error as VarlinkError {
+                #expect(error.name == "io.contaird.Images.InvalidContent", "\(error)")
+            }
+            #expect(try client.call("io.contaird.System.Version")["version"] != nil,
+                    "the daemon survives a lying layer")
+        }
+    }
+
     @Test func mountShowsTheImageFiles() async throws {
         let client = client
         let image = daemon.image
