@@ -148,6 +148,58 @@ import Varlink
         }
     }
 
+    @Test func attachToAnExecAndKillEverything() async throws {
+        let client = client
+        let image = daemon.image
+        try await blocking {
+            let id = uniqueID("attachexec")
+            try TaskTests.startDetached(client, image: image, id, .args("sleep", "1000"))
+            defer { try? client.delete(id) }
+            try client.call("io.contaird.Tasks.Exec", [
+                "id": .string(id), "execId": "late",
+                "args": .strings(["sh", "-c", "sleep 0.5; echo late"]),
+            ])
+            let (_, stream) = try client.upgrade("io.contaird.Tasks.Attach",
+                                                 ["id": .string(id), "execId": "late"])
+            #expect(try DaemonClient.readFrames(stream).stdout == "late\n")
+            #expect(try client.wait(id, execID: "late") == 0)
+
+            try client.call("io.contaird.Tasks.Exec", [
+                "id": .string(id), "execId": "other", "args": .strings(["sleep", "1000"]),
+            ])
+            try client.call("io.contaird.Tasks.Kill",
+                            ["id": .string(id), "signal": "KILL", "all": true])
+            #expect(try client.wait(id) == 137)
+            #expect(try client.wait(id, execID: "other") == 137)
+        }
+    }
+
+    @Test func interactiveRunWithRemoveEndsWithNothingLeft() async throws {
+        let client = client
+        let daemon = daemon
+        try await blocking {
+            let id = uniqueID("runrm")
+            var spec = JSONObject.args("sh")
+            spec["tty"] = true
+            spec["autoRemove"] = true
+            spec["terminalSize"] = ["rows": 30, "columns": 90]
+            try client.create(id, image: daemon.image, spec)
+            let (_, stream) = try client.startAttached(id, stdin: true)
+            try stream.write("echo in-$(hostname); exit 3\n")
+            let text = String(decoding: try stream.readToEnd(), as: UTF8.self)
+            #expect(text.contains("in-\(id)"), "\(text.debugDescription)")
+            // Wait still answers for a --rm container whose process just exited: the
+            // API removes it once its process has exited and Wait has been answered.
+            let status = Result { try client.wait(id) }
+            #expect((try? status.get()) == 3, "\(status)")
+            #expect(TestProcess.eventually {
+                (try? client.callError("io.contaird.Containers.Get", ["id": .string(id)]))?
+                    .name == "io.contaird.Containers.ContainerNotFound"
+            })
+            try expectNothingLeft(of: id, in: daemon)
+        }
+    }
+
     @Test func execOfAMissingProgramIs127() async throws {
         let client = client
         let image = daemon.image
