@@ -117,7 +117,8 @@ import Varlink
         let id = uniqueID("net")
         let outcome = try await blocking {
             try client.run(id, image: image, .args(
-                "sh", "-c", "hostname; ls /sys/class/net; cat /sys/class/net/lo/flags; ip -4 addr show lo"))
+                "sh", "-c",
+                "hostname; ls /sys/class/net; cat /sys/class/net/lo/flags; ip -4 addr show lo"))
         }
         let lines = outcome.stdout.split(separator: "\n").map(String.init)
         try #require(lines.count >= 3, "\(outcome)")
@@ -134,7 +135,8 @@ import Varlink
         let hostHosts = try FileSystem.readText("/etc/hosts")
         let hostNamespace = try readLink("/proc/self/ns/net")
         var spec = JSONObject.args(
-            "sh", "-c", "readlink /proc/self/ns/net; cat /etc/hosts; echo tamper >> /etc/hosts && echo WROTE")
+            "sh", "-c",
+            "readlink /proc/self/ns/net; cat /etc/hosts; echo tamper >> /etc/hosts && echo WROTE")
         spec["netHost"] = true
         let request = spec
         let outcome = try await blocking {
@@ -171,7 +173,9 @@ import Varlink
         var privileged = probe
         privileged["privileged"] = true
         let request = probe
-        let confined = try await blocking { try client.run(uniqueID("caps"), image: image, request) }
+        let confined = try await blocking {
+            try client.run(uniqueID("caps"), image: image, request)
+        }
         let free = try await blocking {
             try client.run(uniqueID("priv"), image: image, privileged)
         }

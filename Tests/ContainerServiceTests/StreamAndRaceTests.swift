@@ -157,10 +157,14 @@ import Varlink
             defer { try? client.delete(id) }
             try client.call("io.contaird.Tasks.Exec", [
                 "id": .string(id), "execId": "late",
-                "args": .strings(["sh", "-c", "sleep 0.5; echo late"]),
+                "args": .strings(["sh", "-c",
+                                  "while [ ! -e /tmp/go ]; do sleep 0.05; done; echo late"]),
             ])
             let (_, stream) = try client.upgrade("io.contaird.Tasks.Attach",
                                                  ["id": .string(id), "execId": "late"])
+            try client.call("io.contaird.Tasks.Exec", [
+                "id": .string(id), "execId": "go", "args": .strings(["touch", "/tmp/go"]),
+            ])
             #expect(try DaemonClient.readFrames(stream).stdout == "late\n")
             #expect(try client.wait(id, execID: "late") == 0)
 

@@ -297,7 +297,8 @@ import Varlink
             defer { try? client.delete(id) }
             let error = try client.callError("io.contaird.Tasks.Start", ["id": .string(id)])
             #expect(error?.name == "io.contaird.Tasks.StartFailed")
-            #expect(error?.parameters["exitStatus"]?.intValue == 127, "\(String(describing: error))")
+            #expect(error?.parameters["exitStatus"]?.intValue == 127,
+                    "\(String(describing: error))")
         }
     }
 }
