@@ -41,6 +41,7 @@ extension Daemon {
             teardownBundle(record)
             throw error
         }
+        forgetRemovedExit(of: id)
         events.publish(DaemonEvent(kind: .container, action: "create", subject: id,
                                    attributes: ["image": image.name]))
         return record

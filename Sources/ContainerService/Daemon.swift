@@ -25,6 +25,8 @@ public final class Daemon: Sendable {
     let server: VarlinkServer
     let lock: DirectoryLock
     let containerLocks = Mutex<[String: ContainerLock]>([:])
+    /// Exit statuses of removed `--rm` containers, for late Waits (Daemon+RemovedExits).
+    let removedExits = Mutex<[String: (exit: ExitInfo, expires: Double)]>([:])
     let startedAt = Logger.timestamp()
 
     public init(configuration: DaemonConfiguration) throws {
@@ -102,6 +104,7 @@ public final class Daemon: Sendable {
         try? DetachedThread.start(name: "autoremove") { [self] in
             withContainerLock(id) {
                 do {
+                    keepExit(of: id)
                     _ = try? tasks.delete(id, force: true)
                     try removeContainer(record)
                 } catch {
