@@ -266,6 +266,13 @@ import Varlink
             }
             #expect(removed, "the container is still there")
             try expectNothingLeft(of: id, in: daemon)
+            // A Wait that comes after the removal still learns how it ended.
+            #expect(try client.wait(id) == 0)
+            try client.create(id, image: daemon.image, .args("true"))
+            let fresh = try client.callError("io.contaird.Tasks.Wait", ["id": .string(id)])
+            #expect(fresh?.name == "io.contaird.Tasks.TaskNotFound",
+                    "a new container of the id has no old exit")
+            try client.delete(id)
         }
     }
 
