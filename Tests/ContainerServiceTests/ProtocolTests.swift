@@ -64,6 +64,38 @@ import Varlink
         }
     }
 
+    /// On a daemon of its own, so that other tests' clients do not count.
+    @Test func clientsLeavingStreamsAndWaitsFreeTheirThreads() async throws {
+        try await TestDaemon.with { daemon in try await blocking {
+            let client = daemon.client
+            let id = uniqueID("leaver")
+            try TaskTests.startDetached(client, image: daemon.image, id, .args("sleep", "1000"))
+            defer { try? client.delete(id) }
+            let pid = daemon.processID.withLock { $0 }
+            func threads() -> Int {
+                (try? FileSystem.listDirectory("/proc/\(pid)/task").count) ?? 0
+            }
+            _ = try client.call("io.contaird.System.Version")
+            let baseline = threads()
+            for _ in 0..<20 {
+                let events = try RawVarlinkSocket(socketPath: daemon.socketPath)
+                events.send(["method": "io.contaird.System.Events", "more": true])
+                _ = events.receive()
+                let logs = try RawVarlinkSocket(socketPath: daemon.socketPath)
+                logs.send(["method": "io.contaird.Tasks.Logs", "more": true,
+                           "parameters": ["id": .string(id), "follow": true]])
+                _ = logs.receive()
+                let wait = try RawVarlinkSocket(socketPath: daemon.socketPath)
+                wait.send(["method": "io.contaird.Tasks.Wait",
+                           "parameters": ["id": .string(id)]])
+                usleep(20_000)
+            }
+            // The sockets are closed (released above); their threads must end.
+            let settled = TestProcess.eventually(within: 10) { threads() <= baseline + 2 }
+            #expect(settled, "the daemon has \(threads()) threads, \(baseline) before")
+        } }
+    }
+
     @Test func manyClientsAtOnceWhileOthersBlock() async throws {
         let daemon = daemon
         let client = daemon.client
