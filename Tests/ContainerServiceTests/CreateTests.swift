@@ -50,6 +50,38 @@ import Varlink
         }
     }
 
+    @Test func anImageWithoutCommandOrEnvironment() async throws {
+        let daemon = daemon
+        let client = client
+        try await blocking {
+            let directory = try TestProcess.temporaryDirectory("cdt-bare")
+            defer { try? FileSystem.removeTree(directory) }
+            let name = "docker.io/library/bare:\(UInt32.random(in: 0...UInt32.max))"
+            try DerivedImage.importImage(name, changes: [
+                "Entrypoint": nil, "Cmd": nil, "Env": nil, "WorkingDir": nil, "User": nil,
+            ], directory: directory, client: client)
+            defer { _ = try? client.call("io.contaird.Images.Remove", ["name": .string(name)]) }
+
+            let id = uniqueID("nocmd")
+            let error = try client.callError("io.contaird.Containers.Create", [
+                "id": .string(id), "spec": ["image": .string(name)],
+            ])
+            #expect(error?.name == "io.contaird.Containers.InvalidSpec")
+            #expect(error?.parameters["field"]?.stringValue == "args")
+            try expectNothingLeft(of: id, in: daemon)
+
+            let outcome = try client.run(uniqueID("bareenv"), image: name, .args(
+                "sh", "-c", "echo $PATH; echo $HOME; echo $HOSTNAME; pwd; id -u"))
+            let lines = outcome.stdout.split(separator: "\n").map(String.init)
+            try #require(lines.count == 5, "\(outcome)")
+            #expect(lines[0] == "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            #expect(lines[1] == "/root")
+            #expect(lines[2].hasPrefix("bareenv-"))
+            #expect(lines[3] == "/")
+            #expect(lines[4] == "0")
+        }
+    }
+
     @Test func userByNameGetsGroupsAndHome() async throws {
         let client = client
         let image = daemon.image
