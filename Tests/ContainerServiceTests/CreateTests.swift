@@ -82,10 +82,10 @@ import Varlink
         }
     }
 
-    @Test func userByNameGetsGroupsAndHome() async throws {
+    @Test(.enabled(if: TestImage.shared.isAlpine, "needs Alpine's users and groups"))
+    func userByNameGetsGroupsAndHome() async throws {
         let client = client
         let image = daemon.image
-        try #require(TestImage.shared.isAlpine, "needs Alpine's users")
         let outcome = try await blocking {
             var spec = JSONObject.args("sh", "-c", "id -u; id -g; id -G; echo $HOME")
             spec["user"] = "daemon"

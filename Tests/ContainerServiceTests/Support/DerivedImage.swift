@@ -64,7 +64,7 @@ enum DerivedImage {
         let archive = directory + "/derived.tar"
         try FileSystem.writeAtomically(scriptPath, text: script)
         let result = try TestProcess.run(
-            ["python3", scriptPath, try TestImage.shared.archive(), archive, name,
+            ["python3", scriptPath, try TestImage.shared.archive(in: directory), archive, name,
              JSONValue.object(changes).jsonText])
         try #require(result.status == 0, "building the derived image failed: \(result.output)")
         let names = try client.importArchive(path: archive)

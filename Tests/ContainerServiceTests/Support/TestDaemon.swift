@@ -96,7 +96,7 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Imports the test image through Images.Import.
     func importImage() throws {
-        let archive = try TestImage.shared.archive()
+        let archive = try TestImage.shared.archive(in: base)
         let images = try client.importArchive(path: archive)
         try #require(images.contains(image), "import gave \(images), not \(image)")
     }

@@ -16,32 +16,42 @@ final class TestImage: Sendable {
     /// say so when it is not).
     let isAlpine: Bool
     let name: String
-    let built = Mutex<String?>(nil)
+    let built = Mutex<[UInt8]?>(nil)
 
+    /// CONTAIRD_TEST_BUSYBOX=1 takes the busybox image even where Alpine's is present,
+    /// to try the fallback.
     init() {
         isAlpine = FileSystem.exists(Self.sharedArchive)
+            && getenv("CONTAIRD_TEST_BUSYBOX") == nil
         name = isAlpine ? "docker.io/library/alpine:3.20.3" : "docker.io/library/busybox:local"
     }
 
-    /// The archive to import: the shared one, or a busybox image made once per run.
-    func archive() throws -> String {
+    /// The archive to import: the shared one, or the busybox image (made once per run,
+    /// kept in memory) written into `directory`, which the caller removes.
+    func archive(in directory: String) throws -> String {
         if isAlpine {
             return Self.sharedArchive
         }
-        return try built.withLock { path in
-            if let path { return path }
+        let bytes = try built.withLock { bytes in
+            if let bytes { return bytes }
             try? FileDescriptor.standardError.writeAll("""
-                note: \(Self.sharedArchive) is missing: the daemon tests run a busybox \
-                image built by scripts/make-busybox-image.sh instead
+                note: \(Self.sharedArchive) is missing (or CONTAIRD_TEST_BUSYBOX is \
+                set): the daemon tests run a busybox image built by \
+                scripts/make-busybox-image.sh instead
 
                 """)
-            let directory = try TestProcess.temporaryDirectory("cdt-image")
-            let output = directory + "/busybox.tar"
+            let work = try TestProcess.temporaryDirectory("cdt-image")
+            defer { try? FileSystem.removeTree(work) }
+            let output = work + "/busybox.tar"
             let result = try TestProcess.run(
                 [TestProcess.packageRoot() + "/scripts/make-busybox-image.sh", output, name])
             try #require(result.status == 0, "make-busybox-image.sh failed: \(result.output)")
-            path = output
-            return output
+            let made = try FileSystem.read(output)
+            bytes = made
+            return made
         }
+        let path = directory + "/busybox.tar"
+        try FileSystem.writeAtomically(path, bytes)
+        return path
     }
 }
