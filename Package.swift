@@ -106,7 +106,8 @@ let package = Package(
             name: "contaird",
             dependencies: ["ContainerService", "CommandLineKit", "SystemKit"],
             linkerSettings: staticFoundationEssentials),
-        .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
+        .testTarget(name: "ContainerServiceTests",
+                    dependencies: ["ContainerService", "Varlink", "SystemKit"]),
 
         // Runtime support: cgroups, capabilities, seccomp (branch cgroups-seccomp).
         .target(name: "CRuntimeSupport", linkerSettings: [.linkedLibrary("dl")]),

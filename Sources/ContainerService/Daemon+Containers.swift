@@ -32,6 +32,8 @@ extension Daemon {
         if FileSystem.exists(configuration.bundle(of: id)) {
             teardownBundle(record)
         }
+        // So is a root of that key: only a recorded container's root is ever reused.
+        try? images.removeRoot(key: record.snapshotKey)
         do {
             try prepareBundle(record)
             try containers.insert(record)
@@ -39,6 +41,7 @@ extension Daemon {
             teardownBundle(record)
             throw error
         }
+        forgetRemovedExit(of: id)
         events.publish(DaemonEvent(kind: .container, action: "create", subject: id,
                                    attributes: ["image": image.name]))
         return record
@@ -52,7 +55,9 @@ extension Daemon {
         try FileSystem.createDirectory(rootfs, mode: 0o711)
         try FileSystem.writeAtomically(bundle + "/runtime", text: record.runtime + "\n")
 
-        let mounts = try images.prepareRoot(image: record.imageName, key: record.snapshotKey)
+        // A recorded container whose bundle a reboot cleared keeps its root's files.
+        let mounts = try images.existingRoot(key: record.snapshotKey)
+            ?? images.prepareRoot(image: record.imageName, key: record.snapshotKey)
         try OverlayMount.perform(mounts, at: rootfs)
 
         var namespace: String?

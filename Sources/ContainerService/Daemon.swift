@@ -28,6 +28,8 @@ public final class Daemon: Sendable {
     /// autoRemove containers started by an attached client, and whether the Wait of
     /// their init has been answered (see Daemon+AutoRemove.swift).
     let autoRemoveWaits = Mutex<[String: Bool]>([:])
+    /// Exit statuses of removed `--rm` containers, for late Waits (Daemon+RemovedExits).
+    let removedExits = Mutex<[String: (exit: ExitInfo, expires: Double)]>([:])
     let startedAt = Logger.timestamp()
 
     public init(configuration: DaemonConfiguration) throws {
@@ -45,7 +47,7 @@ public final class Daemon: Sendable {
         }
         var options = ImageService.Options()
         if let name = configuration.snapshotter {
-            guard let kind = SnapshotterKind(rawValue: name) else {
+            guard let kind = SnapshotterKind(userName: name) else {
                 throw DaemonError.invalidSetting("unknown snapshotter \"\(name)\": "
                                                  + "use overlayfs or native")
             }
@@ -106,6 +108,7 @@ public final class Daemon: Sendable {
             awaitWaitAnswer(id)
             withContainerLock(id) {
                 do {
+                    keepExit(of: id)
                     _ = try? tasks.delete(id, force: true)
                     try removeContainer(record)
                 } catch {

@@ -1,4 +1,5 @@
 import RuntimeKit
+import RuntimeSupport
 
 /// Where the daemon keeps things and how it runs containers; every path is a flag so
 /// that tests run private daemons side by side.
@@ -23,8 +24,10 @@ public struct DaemonConfiguration: Sendable {
     public var snapshotter: String?
     /// The daemon's own binary, run as a single-threaded helper for namespace work.
     public var daemonBinary = "/proc/self/exe"
-    /// The seccomp profile given to unprivileged containers (OCI `linux.seccomp`).
-    public var seccompProfile: RuntimeKit.JSONValue?
+    /// The seccomp profile given to unprivileged containers (OCI `linux.seccomp`): by
+    /// default the one RuntimeSupport writes after Docker's (docs/cgroups-seccomp.md).
+    public var seccompProfile: RuntimeKit.JSONValue? =
+        try? RuntimeKit.JSONValue.parse(Seccomp.defaultProfileJSON)
 
     public init() {}
 

@@ -108,6 +108,10 @@ struct ImagePullEndpoint {
                                              error.description)
         case .status(let registry, _, let status, _, _):
             return APIError.registryError(registry, status: status, error.description)
+        case .unauthorized(let registry, _, _):
+            return APIError.registryError(registry, status: 401, error.description)
+        case .manifestNotFound(let registry, _, _), .blobNotFound(let registry, _, _):
+            return APIError.registryError(registry, status: 404, error.description)
         case .digestMismatch, .sizeMismatch, .invalidManifest:
             return APIError.invalidContent(reference.description, error.description)
         default:

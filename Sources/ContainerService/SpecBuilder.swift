@@ -60,24 +60,6 @@ public struct SpecBuilder: Sendable {
     static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     static let initPath = "/sbin/contaird-init"
 
-    /// The capabilities of an unprivileged container: Docker's default set, so that
-    /// images behave as they do under Docker. None is inherited or ambient.
-    static let defaultCapabilities = [
-        "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
-        "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
-    ].map { "CAP_" + $0 }
-
-    /// Every capability of Linux 6.x, for privileged containers, in number order.
-    static let allCapabilities = [
-        "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
-        "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
-        "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO",
-        "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-        "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE",
-        "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-        "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
-    ].map { "CAP_" + $0 }
-
     public init() {}
 
     public func build(
@@ -91,9 +73,6 @@ public struct SpecBuilder: Sendable {
 
         var process = spec.process ?? Spec.Process()
         process.args = try arguments(request, image: image, context: context)
-        process.capabilities = Spec.Capabilities(
-            bounding: Self.defaultCapabilities, effective: Self.defaultCapabilities,
-            permitted: Self.defaultCapabilities)
         let user = try resolveUser(request.user ?? image?.User ?? "", in: context.rootfs)
         process.user = Spec.User(uid: user.uid, gid: user.gid,
                                  additionalGids: user.additionalGids.isEmpty
@@ -118,8 +97,11 @@ public struct SpecBuilder: Sendable {
         spec.mounts = try mounts(request, base: spec.mounts ?? [], context: context)
         if request.privileged == true {
             makePrivileged(&spec)
-        } else if let profile = context.seccompProfile {
-            spec.linux?.seccomp = profile
+        } else {
+            applyDefaultCapabilities(&spec)
+            if let profile = context.seccompProfile {
+                spec.linux?.seccomp = profile
+            }
         }
         return spec
     }
@@ -302,7 +284,7 @@ public struct SpecBuilder: Sendable {
 
     /// Every capability, no masked or read-only paths, no seccomp, every device.
     func makePrivileged(_ spec: inout Spec) {
-        let all = Self.allCapabilities
+        let all = Self.privilegedCapabilities()
         spec.process?.capabilities = Spec.Capabilities(bounding: all, effective: all,
                                                        inheritable: nil, permitted: all,
                                                        ambient: nil)

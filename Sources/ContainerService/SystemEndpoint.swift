@@ -81,7 +81,7 @@ struct SystemEndpoint {
             containersPaused: counts[.paused, default: 0],
             containersStopped: counts[.stopped, default: 0],
             images: (try? daemon.images.list().count) ?? 0,
-            storageDriver: daemon.images.snapshotter.rawValue,
+            storageDriver: daemon.images.snapshotter.userName,
             cgroupVersion: FileSystem.exists("/sys/fs/cgroup/cgroup.controllers") ? 2 : 1,
             runtime: configuration.runtime,
             runtimeVersion: Self.runtimeVersion(configuration.runtime),

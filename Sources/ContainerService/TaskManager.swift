@@ -48,6 +48,9 @@ public final class TaskManager: Sendable {
     /// Called (on the watcher's thread) when a task's init has exited.
     let exitHandler: Mutex<(@Sendable (String) -> Void)?> = Mutex(nil)
     let watcher: Mutex<ExitWatcher?> = Mutex(nil)
+    /// The exit events of tasks whose start is being reported, held back until the
+    /// start event is out: a process that exits at once must not be seen to exit first.
+    let heldExits: Mutex<[String: [DaemonEvent]]> = Mutex([:])
 
     public init(configuration: DaemonConfiguration, events: EventBus) {
         self.configuration = configuration
@@ -153,8 +156,10 @@ public final class TaskManager: Sendable {
             if attach.wanted {
                 stream = try handle.attach(stdin: attach.stdin)
             }
+            heldExits.withLock { $0[id] = [] }
             try handle.start()
         } catch {
+            heldExits.withLock { $0[id] = nil }
             stream?.close()
             _ = try? delete(id, force: true)
             throw .startFailed(id: id, message: error.description)
@@ -162,6 +167,9 @@ public final class TaskManager: Sendable {
         TaskMeta(tty: tty, startedAt: Logger.timestamp()).write(directory)
         events.publish(DaemonEvent(kind: .task, action: "start", subject: id,
                                    attributes: ["pid": String(handle.pid)]))
+        for event in heldExits.withLock({ $0.removeValue(forKey: id) }) ?? [] {
+            events.publish(event)
+        }
         return (Int(handle.pid), stream)
     }
 
@@ -310,9 +318,17 @@ public final class TaskManager: Sendable {
         let id = FileFunctions.containerID(ofMonitorDirectory: directory)
         if file == MonitorFiles.exit {
             let record = try? MonitorClient.readExit(directory)
-            events.publish(DaemonEvent(kind: .task, action: "exit", subject: id, attributes: [
+            let event = DaemonEvent(kind: .task, action: "exit", subject: id, attributes: [
                 "exitStatus": String(record?.exitCode ?? 255),
-            ]))
+            ])
+            let held = heldExits.withLock { held in
+                guard held[id] != nil else { return false }
+                held[id]?.append(event)
+                return true
+            }
+            if !held {
+                events.publish(event)
+            }
             let handler = exitHandler.withLock { $0 }
             handler?(id)
         } else if file.hasPrefix("exec-") && file.hasSuffix(".exit") {

@@ -50,6 +50,11 @@ struct TasksEndpoint {
         }
         service.handle("Wait") { call, replier in
             let parameters = try call.decodeParameters(WaitParameters.self)
+            if parameters.execId == nil, !tasks.exists(parameters.id),
+               let exit = daemon.removedExit(of: parameters.id) {
+                try replier.reply(exit)
+                return
+            }
             try translate(parameters.id) {
                 guard let exit = try tasks.wait(parameters.id, exec: parameters.execId,
                                                 hangUp: replier.callerDescriptor)

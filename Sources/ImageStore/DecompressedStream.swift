@@ -34,9 +34,8 @@ final class DecompressedStream {
         guard archive_read_open_fd(archive, fd, 1 << 17) == ARCHIVE_OK,
             archive_read_next_header(archive, &entry) == ARCHIVE_OK
         else {
-            let message = TarReader.errorText(archive)
-            archive_read_free(archive)
-            throw .archive(what: what, message: message)
+            // Every stored property is set: throwing runs deinit, which frees it.
+            throw .archive(what: what, message: TarReader.errorText(archive))
         }
     }
 

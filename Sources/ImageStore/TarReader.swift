@@ -22,9 +22,8 @@ final class TarReader {
         archive_read_support_format_tar(archive)
         archive_read_support_filter_all(archive)
         if archive_read_open_fd(archive, fd, 1 << 16) != ARCHIVE_OK {
-            let message = Self.errorText(archive)
-            archive_read_free(archive)
-            throw .archive(what: what, message: message)
+            // Every stored property is set: throwing runs deinit, which frees it.
+            throw .archive(what: what, message: Self.errorText(archive))
         }
     }
 
@@ -37,9 +36,7 @@ final class TarReader {
         let client = Unmanaged.passUnretained(stream).toOpaque()
         let code = archive_read_open(archive, client, nil, decompressedRead, nil)
         if code != ARCHIVE_OK {
-            let message = stream.failure ?? Self.errorText(archive)
-            archive_read_free(archive)
-            throw .archive(what: what, message: message)
+            throw .archive(what: what, message: stream.failure ?? Self.errorText(archive))
         }
     }
 

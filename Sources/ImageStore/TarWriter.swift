@@ -15,9 +15,9 @@ final class TarWriter {
         archive = archive_write_new()
         archive_write_set_format_pax_restricted(archive)
         if archive_write_open_filename(archive, path) != ARCHIVE_OK {
-            let message = TarReader.errorText(archive)
-            archive_write_free(archive)
-            throw .archive(what: path, message: message)
+            // Every stored property is set: throwing runs deinit, which frees it.
+            closed = true
+            throw .archive(what: path, message: TarReader.errorText(archive))
         }
     }
 

@@ -1,0 +1,140 @@
+import Glibc
+import SystemKit
+import Testing
+import Varlink
+
+/// Images.Pull through the daemon from a real registry (Debian's docker-registry,
+/// started by ../shared/registry/local-registry.sh on a private directory and port).
+@Suite struct PullTests {
+    static let registryScript = TestProcess.packageRoot()
+        + "/../shared/registry/local-registry.sh"
+
+    /// A running registry on loopback, stopped by `stop()`.
+    struct Registry {
+        let directory: String
+        let port: Int
+
+        static func start(auth: Bool) throws -> Registry {
+            try #require(FileSystem.exists(registryScript),
+                         "\(registryScript) is missing: the pull tests need it")
+            let directory = try TestProcess.temporaryDirectory("cdt-registry")
+            let port = try TestProcess.freePort()
+            let registry = Registry(directory: directory, port: port)
+            var command = [registryScript, "start", directory, String(port)]
+            if auth { command.append("--auth") }
+            let started = try TestProcess.run(command, timeout: 120)
+            guard started.status == 0 else {
+                registry.stop()
+                Issue.record("local-registry.sh failed: \(started.output)")
+                throw SystemError(call: "local-registry.sh", path: directory, errno: EIO)
+            }
+            return registry
+        }
+
+        func stop() {
+            _ = try? TestProcess.run([registryScript, "stop", directory])
+            try? FileSystem.removeTree(directory)
+        }
+    }
+
+    /// Pulls `reference` with "more": the progress entries and the final image.
+    static func pull(_ client: DaemonClient, _ parameters: JSONObject) throws
+        -> (progress: [JSONValue], image: JSONObject?)
+    {
+        let connection = try client.connect()
+        defer { connection.close() }
+        var stream = try connection.callMore("io.contaird.Images.Pull", parameters)
+        var progress: [JSONValue] = []
+        var image: JSONObject?
+        while let reply = try stream.next() {
+            progress += reply["progress"]?.arrayValue ?? []
+            if let found = reply["image"]?.objectValue {
+                image = found
+            }
+        }
+        return (progress, image)
+    }
+
+    static func downloadedLayers(_ progress: [JSONValue]) -> Set<String> {
+        Set(progress.filter {
+            $0["kind"]?.stringValue == "layer" && $0["status"]?.stringValue == "downloading"
+        }.compactMap { $0["digest"]?.stringValue })
+    }
+
+    @Test func plainHttpPullRunsAndASecondPullDownloadsNothing() async throws {
+        try await TestDaemon.with(importImage: false) { daemon in
+            try await blocking {
+                let registry = try Registry.start(auth: false)
+                defer { registry.stop() }
+                let client = daemon.client
+                let reference = "127.0.0.1:\(registry.port)/library/alpine:3.20.3"
+                let parameters: JSONObject = ["reference": .string(reference), "plainHttp": true]
+
+                let first = try Self.pull(client, parameters)
+                let image = try #require(first.image, "the last reply carries no image")
+                #expect(image["name"]?.stringValue == reference)
+                #expect(!first.progress.isEmpty, "no progress replies")
+                #expect(!Self.downloadedLayers(first.progress).isEmpty)
+                #expect(first.progress.contains { $0["status"]?.stringValue == "done" })
+
+                let outcome = try client.run(uniqueID("pulled"), image: reference,
+                                             .args("cat", "/etc/alpine-release"))
+                #expect(outcome.stdout == "3.20.3\n")
+
+                let second = try Self.pull(client, parameters)
+                #expect(second.image?["digest"] == image["digest"])
+                #expect(Self.downloadedLayers(second.progress).isEmpty,
+                        "the second pull downloaded \(Self.downloadedLayers(second.progress))")
+
+                let missing = try client.callError("io.contaird.Images.Pull", [
+                    "reference": .string("127.0.0.1:\(registry.port)/library/nothing:1"),
+                    "plainHttp": true,
+                ])
+                #expect(missing?.name == "io.contaird.Images.RegistryError")
+                #expect(missing?.parameters["status"]?.intValue == 404,
+                        "\(String(describing: missing))")
+            }
+        }
+    }
+
+    @Test func pullWithBasicAuthOverTLS() async throws {
+        try await TestDaemon.with(importImage: false) { daemon in
+            try await blocking {
+                let registry = try Registry.start(auth: true)
+                defer { registry.stop() }
+                // The daemon trusts registries' CAs from /etc/contaird/certs.d/HOST:PORT.
+                let host = "127.0.0.1:\(registry.port)"
+                let trust = "/etc/contaird/certs.d/" + host
+                try FileSystem.createDirectory(trust)
+                defer {
+                    try? FileSystem.removeTree(trust)
+                    rmdir("/etc/contaird/certs.d")
+                    rmdir("/etc/contaird")
+                }
+                try FileSystem.writeAtomically(
+                    trust + "/ca.crt", try FileSystem.read(registry.directory + "/certs/ca.crt"))
+                let client = daemon.client
+                let reference = host + "/library/alpine:3.20.3"
+
+                let refused = try client.callError("io.contaird.Images.Pull",
+                                                   ["reference": .string(reference)])
+                #expect(refused?.name == "io.contaird.Images.RegistryError")
+                #expect(refused?.parameters["status"]?.intValue == 401,
+                        "\(String(describing: refused))")
+                let wrong = try client.callError("io.contaird.Images.Pull", [
+                    "reference": .string(reference), "username": "tester", "password": "wrong",
+                ])
+                #expect(wrong?.name == "io.contaird.Images.RegistryError")
+                #expect(wrong?.parameters["status"]?.intValue == 401)
+
+                let pulled = try Self.pull(client, [
+                    "reference": .string(reference), "username": "tester", "password": "s3cret",
+                ])
+                #expect(pulled.image?["name"]?.stringValue == reference)
+                let outcome = try client.run(uniqueID("authpulled"), image: reference,
+                                             .args("cat", "/etc/alpine-release"))
+                #expect(outcome.stdout == "3.20.3\n")
+            }
+        }
+    }
+}
