@@ -137,4 +137,48 @@ import Varlink
             }
         }
     }
+
+    /// `kill -9` of the daemon in the middle of a layer: nothing is listed, the next
+    /// daemon clears the half-written blob, and a second pull completes and runs.
+    @Test func aPullCutByKillingTheDaemonCompletesAfterARestart() async throws {
+        try await TestDaemon.with(importImage: false) { daemon in
+            try await blocking {
+                let registry = try Registry.start(auth: false)
+                defer { registry.stop() }
+                let proxy = try SlowProxy.start(upstreamPort: registry.port)
+                defer { proxy.stop() }
+                let reference = "127.0.0.1:\(proxy.port)/library/alpine:3.20.3"
+                let parameters: JSONObject = ["reference": .string(reference), "plainHttp": true]
+
+                // Read progress until some bytes of a layer have arrived, then kill.
+                let connection = try daemon.client.connect()
+                var stream = try connection.callMore("io.contaird.Images.Pull", parameters)
+                var midLayer = false
+                while !midLayer, let reply = try stream.next() {
+                    midLayer = (reply["progress"]?.arrayValue ?? []).contains {
+                        $0["kind"]?.stringValue == "layer"
+                            && $0["status"]?.stringValue == "downloading"
+                            && ($0["offset"]?.intValue ?? 0) > 0
+                    }
+                }
+                try #require(midLayer, "the pull ended before a layer was under way")
+                daemon.stop(signal: SIGKILL)
+                connection.close()
+
+                try daemon.start()
+                let listed = try daemon.client.call("io.contaird.Images.List")
+                #expect(listed["images"]?.arrayValue?.isEmpty == true, "\(listed)")
+                let ingest = daemon.root + "/content/ingest"
+                #expect(((try? FileSystem.listDirectory(ingest)) ?? []).isEmpty,
+                        "the restarted daemon kept half-written blobs")
+
+                let pulled = try Self.pull(daemon.client, parameters)
+                #expect(pulled.image?["name"]?.stringValue == reference)
+                let outcome = try daemon.client.run(uniqueID("afterkill"), image: reference,
+                                                    .args("cat", "/etc/alpine-release"))
+                #expect(outcome.stdout == "3.20.3\n")
+                #expect(((try? FileSystem.listDirectory(ingest)) ?? []).isEmpty)
+            }
+        }
+    }
 }
