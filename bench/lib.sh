@@ -1,0 +1,236 @@
+# Shared by the bench/ scripts (sourced, not run): one private work directory, and
+# contaird, containerd and podman each with their own roots, sockets and cgroups inside
+# it, all torn down by bench_cleanup on exit. Needs bash, root and the peers from
+# scripts/install-deps.sh --bench.
+#
+# After bench_setup:  $work, $bin (our release binaries), $ctrs, $ctr, $podman (arrays
+# of the command and its private flags), $tag (unique per run, for ids and cgroups).
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+shared="$top/../shared"
+alpine_oci="$shared/images/alpine-3.20.3-multiarch.oci.tar"
+alpine_docker="$shared/images/alpine-3.20.3-amd64.docker.tar"
+alpine_ref=docker.io/library/alpine:3.20.3
+
+# Prints a line on stderr and exits.
+bench_fail() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+# Builds the release binaries unless $BIN names a directory holding them, checks the
+# peers, and makes the work directory; installs bench_cleanup as the EXIT trap.
+bench_setup() {
+    [ "$(id -u)" = 0 ] || bench_fail "run it as root: containers need namespaces and mounts"
+    for tool in hyperfine containerd ctr podman crun python3 "$@"; do
+        command -v "$tool" >/dev/null \
+            || bench_fail "$tool is missing (scripts/install-deps.sh --bench)"
+    done
+    [ -f "$alpine_oci" ] && [ -f "$alpine_docker" ] \
+        || bench_fail "the shared Alpine archives are missing under $shared/images"
+    if [ -n "${BIN:-}" ]; then
+        bin=$(cd "$BIN" && pwd)
+    else
+        (cd "$top" && swift build -c release >/dev/null) || bench_fail "release build failed"
+        bin=$(cd "$top" && swift build -c release --show-bin-path)
+    fi
+
+    # Podman runs crun, which wants every v1 controller it knows mounted, hugetlb too.
+    if [ -d /sys/fs/cgroup/cpu ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
+        mkdir -p /sys/fs/cgroup/hugetlb
+        mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+    fi
+
+    # Podman's monitor (conmon) goes to /libpod_parent whatever the container's parent.
+    podman_parent_made=""
+    [ -d /sys/fs/cgroup/memory/libpod_parent ] || podman_parent_made="/sys/fs/cgroup/*/libpod_parent"
+
+    work=$(mktemp -d /tmp/contaird-bench-XXXXXX)
+    tag="bench$$"
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+    mkdir -p "$work/contaird" "$work/containerd" "$work/podman"
+
+    ctrs=("$bin/ctrs" --socket "$work/contaird/contaird.sock")
+    ctr=(ctr --address "$work/containerd/containerd.sock" --namespace "$tag")
+    podman_setup
+    podman=(podman --root "$work/podman/root" --runroot "$work/podman/run"
+            --tmpdir "$work/podman/tmp" --storage-driver overlay
+            --cgroup-manager cgroupfs --events-backend file)
+}
+
+# Starts contaird on fresh roots under $work/contaird and waits for its socket.
+start_contaird() {
+    local dir="$work/contaird"
+    rm -rf "$dir/root" "$dir/state"
+    setsid "$bin/contaird" --socket "$dir/contaird.sock" --root "$dir/root" \
+        --state "$dir/state" --cgroup-parent "/$tag-contaird" \
+        --log-level "${LOG_LEVEL:-warning}" >>"$dir/contaird.log" 2>&1 </dev/null &
+    echo $! > "$dir/pid"
+    wait_for 100 "${ctrs[@]}" version || bench_fail "contaird did not start: $dir/contaird.log"
+}
+
+# Removes every contaird container, then stops the daemon (its containers would outlive it).
+stop_contaird() {
+    local dir="$work/contaird" pid id
+    [ -f "$dir/pid" ] || return 0
+    pid=$(cat "$dir/pid")
+    for id in $("${ctrs[@]}" container ls -q 2>/dev/null); do
+        "${ctrs[@]}" rm --force "$id" >/dev/null 2>&1 || true
+    done
+    kill "$pid" 2>/dev/null || true
+    wait_gone "$pid"
+    rm -f "$dir/pid"
+}
+
+# Starts containerd with its own config: private root, state and socket, no CRI plugin.
+start_containerd() {
+    local dir="$work/containerd"
+    rm -rf "$dir/root" "$dir/state"
+    mkdir -p "$dir/fifo"
+    cat > "$dir/config.toml" <<EOF
+version = 2
+root = "$dir/root"
+state = "$dir/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$dir/containerd.sock"
+[ttrpc]
+  address = "$dir/containerd.sock.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$dir/opt"
+EOF
+    setsid containerd --config "$dir/config.toml" >>"$dir/containerd.log" 2>&1 </dev/null &
+    echo $! > "$dir/pid"
+    wait_for 200 "${ctr[@]}" version || bench_fail "containerd did not start: $dir/containerd.log"
+}
+
+# Kills and deletes every task and container of our namespace, then stops containerd.
+stop_containerd() {
+    local dir="$work/containerd" pid id
+    [ -f "$dir/pid" ] || return 0
+    pid=$(cat "$dir/pid")
+    for id in $("${ctr[@]}" task ls -q 2>/dev/null); do
+        "${ctr[@]}" task kill --signal SIGKILL "$id" >/dev/null 2>&1 || true
+    done
+    for id in $("${ctr[@]}" task ls -q 2>/dev/null); do
+        "${ctr[@]}" task delete --force "$id" >/dev/null 2>&1 || true
+    done
+    for id in $("${ctr[@]}" container ls -q 2>/dev/null); do
+        "${ctr[@]}" container delete "$id" >/dev/null 2>&1 || true
+    done
+    kill "$pid" 2>/dev/null || true
+    wait_gone "$pid"
+    rm -f "$dir/pid"
+}
+
+# Podman has no daemon: its configuration goes through the environment, so that every
+# podman the benchmarks start (hyperfine's too) reads ours and not the host's.
+podman_setup() {
+    local dir="$work/podman"
+    mkdir -p "$dir/tmp"
+    cat > "$dir/containers.conf" <<EOF
+[containers]
+netns = "none"
+log_driver = "k8s-file"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+runtime = "crun"
+EOF
+    cat > "$dir/storage.conf" <<EOF
+[storage]
+driver = "overlay"
+graphroot = "$dir/root"
+runroot = "$dir/run"
+EOF
+    export CONTAINERS_CONF="$dir/containers.conf"
+    export CONTAINERS_STORAGE_CONF="$dir/storage.conf"
+}
+
+# Empties podman's storage (its overlay driver bind-mounts its own directory).
+reset_podman() {
+    unmount_under "$work/podman/root"
+    unmount_under "$work/podman/run"
+    rm -rf "$work/podman/root" "$work/podman/run"
+}
+
+# Runs COMMAND... every 50 ms until it succeeds, at most TRIES times.
+wait_for() {
+    local tries=$1
+    shift
+    while ! "$@" >/dev/null 2>&1; do
+        tries=$((tries - 1))
+        [ "$tries" -gt 0 ] || return 1
+        sleep 0.05
+    done
+}
+
+# Waits up to 10 s for PID to exit, then kills it.
+wait_gone() {
+    local pid=$1 tries=200
+    while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
+        tries=$((tries - 1))
+        sleep 0.05
+    done
+    kill -9 "$pid" 2>/dev/null || true
+}
+
+# Unmounts everything mounted at or below DIR, deepest first.
+unmount_under() {
+    local mount
+    awk -v dir="$1" '$2 == dir || index($2, dir "/") == 1 {print $2}' /proc/self/mounts \
+        | sort -r | while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+}
+
+# Prints the pids whose command line contains every one of the given words.
+pids_matching() {
+    local proc line word ok
+    for proc in /proc/[0-9]*; do
+        line=$(tr '\0' ' ' < "$proc/cmdline" 2>/dev/null) || continue
+        ok=1
+        for word in "$@"; do
+            case "$line" in *"$word"*) ;; *) ok=0; break ;; esac
+        done
+        [ "$ok" = 1 ] && echo "${proc#/proc/}"
+    done
+}
+
+# Stops the daemons, removes podman's containers, unmounts, and deletes the cgroups and
+# the work directory.
+bench_cleanup() {
+    local id dir
+    set +e
+    [ -n "${work:-}" ] || return 0
+    stop_contaird
+    stop_containerd
+    for id in $("${podman[@]}" ps -aq 2>/dev/null); do
+        "${podman[@]}" rm --force "$id" >/dev/null 2>&1
+    done
+    [ -n "${registry:-}" ] && "$shared/registry/local-registry.sh" stop "$registry"
+    unmount_under "$work"
+    for dir in /sys/fs/cgroup/*/"$tag"-contaird /sys/fs/cgroup/*/"$tag" \
+        /sys/fs/cgroup/*/"$tag"-podman $podman_parent_made; do
+        [ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+    rm -rf "$work"
+}
+
+# Prints hyperfine's JSON results as a table: name, mean ± sd, min, max (ms), and each
+# mean divided by the first's. RESULT.json [TITLE]
+print_table() {
+    python3 - "$@" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+if len(sys.argv) > 2:
+    print(sys.argv[2])
+base = results[0]
+print(f"  {'command':<14} {'mean ms':>9} {'± sd':>7} {'min':>8} {'max':>8} "
+      f"{base['command'] + ' / it':>14}")
+for r in results:
+    ms = lambda v: v * 1000
+    ratio = base["mean"] / r["mean"]
+    print(f"  {r['command']:<14} {ms(r['mean']):9.1f} {ms(r['stddev'] or 0):7.1f} "
+          f"{ms(r['min']):8.1f} {ms(r['max']):8.1f} {ratio:14.2f}")
+PY
+}
