@@ -41,7 +41,7 @@ pull_ref="127.0.0.1:$port/library/alpine:3.20.3"
 {
     echo '#!/bin/bash'
     echo "source '$top/bench/lib.sh'"
-    declare -p work tag bin ctrs ctr podman
+    declare -p work run tag bin ctrs ctr podman
 } > "$work/prelude"
 printf '%s\n' "$(cat "$work/prelude")" 'stop_contaird; start_contaird' > "$work/fresh-contaird"
 printf '%s\n' "$(cat "$work/prelude")" 'stop_containerd; start_containerd' \

@@ -3,7 +3,7 @@
 # it, all torn down by bench_cleanup on exit. Needs bash, root and the peers from
 # scripts/install-deps.sh --bench.
 #
-# After bench_setup:  $work, $bin (our release binaries), $ctrs, $ctr, $podman (arrays
+# After bench_setup:  $work, $run (a tmpfs for runtime state), $bin (our release binaries), $ctrs, $ctr, $podman (arrays
 # of the command and its private flags), $tag (unique per run, for ids and cgroups).
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,28 +43,34 @@ bench_setup() {
 
     # Podman's monitor (conmon) goes to /libpod_parent whatever the container's parent.
     podman_parent_made=""
-    [ -d /sys/fs/cgroup/memory/libpod_parent ] || podman_parent_made="/sys/fs/cgroup/*/libpod_parent"
+    [ -d /sys/fs/cgroup/memory/libpod_parent ] \
+        || podman_parent_made="/sys/fs/cgroup/*/libpod_parent"
 
     work=$(mktemp -d /tmp/contaird-bench-XXXXXX)
     tag="bench$$"
     trap bench_cleanup EXIT
     trap 'exit 130' INT TERM
-    mkdir -p "$work/contaird" "$work/containerd" "$work/podman"
+    mkdir -p "$work/contaird" "$work/containerd" "$work/podman" "$work/run"
+    # Runtime state on a tmpfs of its own, as /run is on real hosts: every daemon keeps
+    # its state there (contaird --state, containerd's state, podman's runroot), and the
+    # roots (images, snapshots, metadata) on the disk.
+    mount -t tmpfs -o size=512m,mode=755 tmpfs "$work/run"
+    run="$work/run"
 
     ctrs=("$bin/ctrs" --socket "$work/contaird/contaird.sock")
     ctr=(ctr --address "$work/containerd/containerd.sock" --namespace "$tag")
     podman_setup
-    podman=(podman --root "$work/podman/root" --runroot "$work/podman/run"
-            --tmpdir "$work/podman/tmp" --storage-driver overlay
+    podman=(podman --root "$work/podman/root" --runroot "$run/podman"
+            --tmpdir "$run/libpod" --storage-driver overlay
             --cgroup-manager cgroupfs --events-backend file)
 }
 
 # Starts contaird on fresh roots under $work/contaird and waits for its socket.
 start_contaird() {
     local dir="$work/contaird"
-    rm -rf "$dir/root" "$dir/state"
+    rm -rf "$dir/root" "$run/contaird"
     setsid "$bin/contaird" --socket "$dir/contaird.sock" --root "$dir/root" \
-        --state "$dir/state" --cgroup-parent "/$tag-contaird" \
+        --state "$run/contaird" --cgroup-parent "/$tag-contaird" \
         --log-level "${LOG_LEVEL:-warning}" >>"$dir/contaird.log" 2>&1 </dev/null &
     echo $! > "$dir/pid"
     wait_for 100 "${ctrs[@]}" version || bench_fail "contaird did not start: $dir/contaird.log"
@@ -86,12 +92,12 @@ stop_contaird() {
 # Starts containerd with its own config: private root, state and socket, no CRI plugin.
 start_containerd() {
     local dir="$work/containerd"
-    rm -rf "$dir/root" "$dir/state"
-    mkdir -p "$dir/fifo"
+    rm -rf "$dir/root" "$run/containerd"
+    mkdir -p "$run/fifo"
     cat > "$dir/config.toml" <<EOF
 version = 2
 root = "$dir/root"
-state = "$dir/state"
+state = "$run/containerd"
 disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [grpc]
   address = "$dir/containerd.sock"
@@ -128,7 +134,6 @@ stop_containerd() {
 # podman the benchmarks start (hyperfine's too) reads ours and not the host's.
 podman_setup() {
     local dir="$work/podman"
-    mkdir -p "$dir/tmp"
     cat > "$dir/containers.conf" <<EOF
 [containers]
 netns = "none"
@@ -142,7 +147,7 @@ EOF
 [storage]
 driver = "overlay"
 graphroot = "$dir/root"
-runroot = "$dir/run"
+runroot = "$run/podman"
 EOF
     export CONTAINERS_CONF="$dir/containers.conf"
     export CONTAINERS_STORAGE_CONF="$dir/storage.conf"
@@ -151,8 +156,8 @@ EOF
 # Empties podman's storage (its overlay driver bind-mounts its own directory).
 reset_podman() {
     unmount_under "$work/podman/root"
-    unmount_under "$work/podman/run"
-    rm -rf "$work/podman/root" "$work/podman/run"
+    unmount_under "$run/podman"
+    rm -rf "$work/podman/root" "$run/podman"
 }
 
 # Runs COMMAND... every 50 ms until it succeeds, at most TRIES times.
@@ -187,12 +192,12 @@ unmount_under() {
 pids_matching() {
     local proc line word ok
     for proc in /proc/[0-9]*; do
-        line=$(tr '\0' ' ' < "$proc/cmdline" 2>/dev/null) || continue
+        line=$( { tr '\0' ' ' < "$proc/cmdline"; } 2>/dev/null) || continue
         ok=1
         for word in "$@"; do
             case "$line" in *"$word"*) ;; *) ok=0; break ;; esac
         done
-        [ "$ok" = 1 ] && echo "${proc#/proc/}"
+        if [ "$ok" = 1 ]; then echo "${proc#/proc/}"; fi
     done
 }
 

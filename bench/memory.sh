@@ -51,7 +51,7 @@ done
 contaird_ms=$((($(date +%s%N) - started) / 1000000))
 started=$(date +%s%N)
 for i in $(seq "$count"); do
-    "${ctr[@]}" run -d --fifo-dir "$work/containerd/fifo" "$alpine_ref" "mem-$i" \
+    "${ctr[@]}" run -d --fifo-dir "$run/fifo" "$alpine_ref" "mem-$i" \
         sleep 3600 >/dev/null
 done
 containerd_ms=$((($(date +%s%N) - started) / 1000000))
@@ -59,7 +59,7 @@ sleep 2
 
 # Our monitors carry the daemon's state directory in their arguments; containerd's shims
 # its socket address.
-mapfile -t monitors < <(pids_matching contaird-monitor "$work/contaird/")
+mapfile -t monitors < <(pids_matching contaird-monitor "$run/contaird/")
 mapfile -t shims < <(pids_matching containerd-shim "$work/containerd/containerd.sock")
 [ "${#monitors[@]}" = "$count" ] || bench_fail "found ${#monitors[@]} monitors, not $count"
 [ "${#shims[@]}" = "$count" ] || bench_fail "found ${#shims[@]} shims, not $count"

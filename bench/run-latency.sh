@@ -29,7 +29,7 @@ wrapper() {
     chmod +x "$work/run-$name"
 }
 wrapper ctrs "${ctrs[*]}" run --rm "$alpine_ref" "lat-\$\$" true
-wrapper ctr "${ctr[*]}" run --rm --fifo-dir "$work/containerd/fifo" "$alpine_ref" \
+wrapper ctr "${ctr[*]}" run --rm --fifo-dir "$run/fifo" "$alpine_ref" \
     "lat-\$\$" true
 wrapper podman "${podman[*]}" run --rm --pull never --network none \
     --cgroup-parent "/$tag-podman" --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
