@@ -78,12 +78,12 @@ start_contaird() {
 
 # Removes every contaird container, then stops the daemon (its containers would outlive it).
 stop_contaird() {
-    local dir="$work/contaird" pid id
+    local dir="$work/contaird" pid ids
     [ -f "$dir/pid" ] || return 0
     pid=$(cat "$dir/pid")
-    for id in $("${ctrs[@]}" container ls -q 2>/dev/null); do
-        "${ctrs[@]}" rm --force "$id" >/dev/null 2>&1 || true
-    done
+    ids=$("${ctrs[@]}" container ls -q 2>/dev/null || true)
+    # shellcheck disable=SC2086
+    [ -z "$ids" ] || "${ctrs[@]}" container rm --force $ids >/dev/null 2>&1 || true
     kill "$pid" 2>/dev/null || true
     wait_gone "$pid"
     rm -f "$dir/pid"
@@ -213,6 +213,13 @@ bench_cleanup() {
         "${podman[@]}" rm --force "$id" >/dev/null 2>&1
     done
     [ -n "${registry:-}" ] && "$shared/registry/local-registry.sh" stop "$registry"
+    # Whatever survived: processes in our cgroups, and any naming our directory.
+    for dir in /sys/fs/cgroup/pids/"$tag"-contaird /sys/fs/cgroup/pids/"$tag" \
+        /sys/fs/cgroup/pids/"$tag"-podman; do
+        [ -d "$dir" ] && find "$dir" -name cgroup.procs -exec cat {} + | xargs -r kill -9
+    done
+    pids_matching "$work/" | grep -vx "$$" | xargs -r kill -9 2>/dev/null
+    sleep 0.2
     unmount_under "$work"
     for dir in /sys/fs/cgroup/*/"$tag"-contaird /sys/fs/cgroup/*/"$tag" \
         /sys/fs/cgroup/*/"$tag"-podman $podman_parent_made; do

@@ -42,6 +42,11 @@ contaird_pid=$(cat "$work/contaird/pid")
 containerd_pid=$(cat "$work/containerd/pid")
 read -r contaird_idle_rss contaird_idle_pss < <(memory_of "$contaird_pid")
 read -r containerd_idle_rss containerd_idle_pss < <(memory_of "$containerd_pid")
+# Where the idle daemon's resident memory is: its biggest mappings, summed by file.
+awk '/^[0-9a-f]+-/ {name = ($6 == "" ? "[anonymous]" : $6)}
+     /^Rss:/ {rss[name] += $2} /^Pss:/ {pss[name] += $2}
+     END {for (n in rss) printf "%8d %8d %s\n", rss[n], pss[n], n}' \
+    "/proc/$contaird_pid/smaps" | sort -rn | head -n 8 > "$work/idle-mappings"
 
 echo "starting $count containers under each daemon"
 started=$(date +%s%N)
@@ -86,10 +91,13 @@ row "total: contaird + monitors" "$((contaird_busy_rss + monitors_rss))" \
     "$((contaird_busy_pss + monitors_pss))"
 row "total: containerd + shims" "$((containerd_busy_rss + shims_rss))" \
     "$((containerd_busy_pss + shims_pss))"
+echo "  the idle contaird's biggest mappings (RSS KiB, PSS KiB, file):"
+sed 's/^/    /' "$work/idle-mappings"
 awk -v a="$contaird_busy_pss" -v b="$monitors_pss" -v c="$containerd_busy_pss" \
     -v d="$shims_pss" -v n="$count" -v s="$contaird_ms" -v t="$containerd_ms" \
     'BEGIN {
         printf "  PSS per container, monitor / shim: %.3f\n", b / d
         printf "  PSS in total, contaird / containerd: %.3f\n", (a + b) / (c + d)
-        printf "  starting %d with run -d: contaird %.1f s, containerd %.1f s\n", n, s / 1000, t / 1000
+        printf "  starting %d with run -d: contaird %.1f s, containerd %.1f s\n", n,
+            s / 1000, t / 1000
     }'
