@@ -7,7 +7,9 @@
 #                   import`, `ctr image import`; podman loads the `docker save` tar
 #   alpine pull     from a local registry on loopback (../shared/registry):
 #                   `ctrs image pull --plain-http`, `ctr image pull --plain-http`,
-#                   `podman pull --tls-verify=false`
+#                   `podman pull --tls-verify=false`; ctrs's pull leaves the layers
+#                   packed until a container needs them, so "ctrs+unpack" adds an
+#                   `image mount` (which unpacks) and `image unmount`
 #   debian import   a Debian bookworm minbase root (debootstrap, about 30 MiB compressed)
 #                   as an OCI layout tar, imported by all three
 #
@@ -49,33 +51,50 @@ printf '%s\n' "$(cat "$work/prelude")" 'stop_containerd; start_containerd' \
 printf '%s\n' "$(cat "$work/prelude")" 'reset_podman' > "$work/fresh-podman"
 chmod +x "$work"/fresh-*
 
-# Checks that each command works once, then measures: CASE RUNS CTRS-CMD CTR-CMD PODMAN-CMD.
+# Pull leaves the layers packed until the first container needs them; import and ctr's
+# and podman's pulls unpack at once. "ctrs+unpack" pulls, then mounts the image's root
+# (which unpacks it) and unmounts it again, to compare the same work.
+printf '#!/bin/sh\nset -e\n%s\n%s\n%s\n' \
+    "${ctrs[*]} image pull --quiet --plain-http $pull_ref" \
+    "mkdir -p $work/mnt && ${ctrs[*]} image mount $pull_ref $work/mnt >/dev/null" \
+    "${ctrs[*]} image unmount $work/mnt" > "$work/pull-unpack"
+chmod +x "$work/pull-unpack"
+
+# Checks that each command works once, then measures them side by side:
+#   measure CASE RUNS NAME COMMAND [NAME COMMAND...]
+# with each daemon's root emptied before every run (NAME ctrs*, ctr or podman).
 measure() {
-    local case=$1 runs=$2 command
+    local case=$1 runs=$2 name prepare
+    local arguments=()
     shift 2
-    for command in "$work/fresh-contaird" "$1" "$work/fresh-containerd" "$2" \
-        "$work/fresh-podman" "$3"; do
-        $command >/dev/null 2>"$work/check.err" \
-            || bench_fail "$case: '$command' failed: $(tail -n 3 "$work/check.err")"
+    while [ $# -gt 0 ]; do
+        name=$1
+        case "$name" in
+            ctrs*) prepare="$work/fresh-contaird" ;;
+            ctr) prepare="$work/fresh-containerd" ;;
+            podman) prepare="$work/fresh-podman" ;;
+        esac
+        { $prepare && $2; } >/dev/null 2>"$work/check.err" \
+            || bench_fail "$case: '$2' failed: $(tail -n 3 "$work/check.err")"
+        arguments+=(--prepare "$prepare" -n "$name" "$2")
+        shift 2
     done
-    hyperfine -N --runs "$runs" --export-json "$work/$case.json" \
-        --prepare "$work/fresh-contaird" -n ctrs "$1" \
-        --prepare "$work/fresh-containerd" -n ctr "$2" \
-        --prepare "$work/fresh-podman" -n podman "$3"
+    hyperfine -N --runs "$runs" --export-json "$work/$case.json" "${arguments[@]}"
 }
 
 measure alpine-import "${RUNS:-10}" \
-    "${ctrs[*]} image import $alpine_oci" \
-    "${ctr[*]} image import $alpine_oci" \
-    "${podman[*]} load --input $alpine_docker"
+    ctrs "${ctrs[*]} image import $alpine_oci" \
+    ctr "${ctr[*]} image import $alpine_oci" \
+    podman "${podman[*]} load --input $alpine_docker"
 measure alpine-pull "${RUNS:-10}" \
-    "${ctrs[*]} image pull --plain-http $pull_ref" \
-    "${ctr[*]} image pull --plain-http $pull_ref" \
-    "${podman[*]} pull --tls-verify=false $pull_ref"
+    ctrs "${ctrs[*]} image pull --plain-http $pull_ref" \
+    ctrs+unpack "$work/pull-unpack" \
+    ctr "${ctr[*]} image pull --plain-http $pull_ref" \
+    podman "${podman[*]} pull --tls-verify=false $pull_ref"
 measure debian-import "${RUNS_LARGE:-5}" \
-    "${ctrs[*]} image import $debian_image" \
-    "${ctr[*]} image import $debian_image" \
-    "${podman[*]} load --input $debian_image"
+    ctrs "${ctrs[*]} image import $debian_image" \
+    ctr "${ctr[*]} image import $debian_image" \
+    podman "${podman[*]} load --input $debian_image"
 
 # Each image must really be there, unpacked, and run.
 "$work/fresh-contaird" && "${ctrs[@]}" image import --quiet "$debian_image"

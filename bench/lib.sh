@@ -3,8 +3,9 @@
 # it, all torn down by bench_cleanup on exit. Needs bash, root and the peers from
 # scripts/install-deps.sh --bench.
 #
-# After bench_setup:  $work, $run (a tmpfs for runtime state), $bin (our release binaries), $ctrs, $ctr, $podman (arrays
-# of the command and its private flags), $tag (unique per run, for ids and cgroups).
+# After bench_setup: $work, $run (a tmpfs for runtime state), $bin (our release binaries),
+# $ctrs, $ctr, $podman (arrays: the command and its private flags), $tag (unique per run,
+# for ids and cgroups).
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared="$top/../shared"
@@ -229,20 +230,18 @@ bench_cleanup() {
 }
 
 # Prints hyperfine's JSON results as a table: name, mean ± sd, min, max (ms), and each
-# mean divided by the first's. RESULT.json [TITLE]
+# mean divided by ctr's (containerd's) mean. RESULT.json [TITLE]
 print_table() {
     python3 - "$@" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]
 if len(sys.argv) > 2:
     print(sys.argv[2])
-base = results[0]
-print(f"  {'command':<14} {'mean ms':>9} {'± sd':>7} {'min':>8} {'max':>8} "
-      f"{base['command'] + ' / it':>14}")
+ctr = next(r for r in results if r["command"] == "ctr")
+print(f"  {'command':<12} {'mean ms':>9} {'± sd':>7} {'min':>8} {'max':>8} {'/ ctr':>7}")
 for r in results:
-    ms = lambda v: v * 1000
-    ratio = base["mean"] / r["mean"]
-    print(f"  {r['command']:<14} {ms(r['mean']):9.1f} {ms(r['stddev'] or 0):7.1f} "
-          f"{ms(r['min']):8.1f} {ms(r['max']):8.1f} {ratio:14.2f}")
+    ms = lambda v: (v or 0) * 1000
+    print(f"  {r['command']:<12} {ms(r['mean']):9.1f} {ms(r['stddev']):7.1f} "
+          f"{ms(r['min']):8.1f} {ms(r['max']):8.1f} {r['mean'] / ctr['mean']:7.2f}")
 PY
 }
