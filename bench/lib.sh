@@ -229,8 +229,9 @@ bench_cleanup() {
     rm -rf "$work"
 }
 
-# Prints hyperfine's JSON results as a table: name, mean ± sd, min, max (ms), and each
-# mean divided by ctr's (containerd's) mean. RESULT.json [TITLE]
+# Prints hyperfine's JSON results as a table: name, mean ± sd, min, max (ms), each mean
+# divided by ctr's (containerd's) mean, and each minimum by ctr's minimum (on a loaded
+# machine the minimum is the steadier figure). RESULT.json [TITLE]
 print_table() {
     python3 - "$@" <<'PY'
 import json, sys
@@ -238,10 +239,12 @@ results = json.load(open(sys.argv[1]))["results"]
 if len(sys.argv) > 2:
     print(sys.argv[2])
 ctr = next(r for r in results if r["command"] == "ctr")
-print(f"  {'command':<12} {'mean ms':>9} {'± sd':>7} {'min':>8} {'max':>8} {'/ ctr':>7}")
+print(f"  {'command':<12} {'mean ms':>9} {'± sd':>7} {'min':>8} {'max':>8} "
+      f"{'mean/ctr':>9} {'min/ctr':>8}")
 for r in results:
     ms = lambda v: (v or 0) * 1000
     print(f"  {r['command']:<12} {ms(r['mean']):9.1f} {ms(r['stddev']):7.1f} "
-          f"{ms(r['min']):8.1f} {ms(r['max']):8.1f} {r['mean'] / ctr['mean']:7.2f}")
+          f"{ms(r['min']):8.1f} {ms(r['max']):8.1f} {r['mean'] / ctr['mean']:9.2f} "
+          f"{r['min'] / ctr['min']:8.2f}")
 PY
 }
