@@ -207,6 +207,7 @@ pids_matching() {
 bench_cleanup() {
     local id dir
     set +e
+    trap '' INT TERM
     [ -n "${work:-}" ] || return 0
     stop_contaird
     stop_containerd
