@@ -69,6 +69,8 @@ bench_setup() {
 # Starts contaird on fresh roots under $work/contaird and waits for its socket.
 start_contaird() {
     local dir="$work/contaird"
+    unmount_under "$dir/root"
+    unmount_under "$run/contaird"
     rm -rf "$dir/root" "$run/contaird"
     setsid "$bin/contaird" --socket "$dir/contaird.sock" --root "$dir/root" \
         --state "$run/contaird" --cgroup-parent "/$tag-contaird" \
@@ -93,6 +95,8 @@ stop_contaird() {
 # Starts containerd with its own config: private root, state and socket, no CRI plugin.
 start_containerd() {
     local dir="$work/containerd"
+    unmount_under "$dir/root"
+    unmount_under "$run/containerd"
     rm -rf "$dir/root" "$run/containerd"
     mkdir -p "$run/fifo"
     cat > "$dir/config.toml" <<EOF
