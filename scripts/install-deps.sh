@@ -18,7 +18,7 @@ packages="$packages docker-registry skopeo apache2-utils openssl"
 # Monitor and daemon tests also drive Debian's runc, the reference runtime.
 packages="$packages runc"
 if [ "${1:-}" = "--bench" ]; then
-    packages="$packages crun containerd hyperfine debootstrap"
+    packages="$packages crun containerd podman hyperfine debootstrap"
 fi
 
 missing=""
