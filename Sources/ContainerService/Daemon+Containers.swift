@@ -63,7 +63,7 @@ extension Daemon {
         var namespace: String?
         if record.spec.netHost != true {
             let path = configuration.networkNamespace(of: record.id)
-            try runHelper([NetworkNamespaceCommand.name, path])
+            try NetworkNamespace.create(at: path, helper: configuration.networkHelper)
             namespace = path
         }
 
@@ -137,19 +137,4 @@ extension Daemon {
         }
         throw APIError.invalidSpec(field: "runtime", "runtime \"\(name)\" not found in PATH")
     }
-
-    /// Runs the daemon binary as a helper (`contaird netns-create PATH`), which must
-    /// start single-threaded to change its namespaces.
-    func runHelper(_ arguments: [String]) throws {
-        let result = try Subprocess.run([configuration.daemonBinary] + arguments)
-        guard result.status == 0 else {
-            let message = String(decoding: result.error, as: UTF8.self).trimmingWhitespace()
-            throw DaemonError.helperFailed(arguments.joined(separator: " "), message)
-        }
-    }
-}
-
-/// The name of the network namespace helper command of the daemon binary.
-public enum NetworkNamespaceCommand {
-    public static let name = "netns-create"
 }

@@ -158,7 +158,7 @@ public enum DaemonError: Error, CustomStringConvertible {
         case .invalidSetting(let message):
             message
         case .helperFailed(let command, let message):
-            "contaird \(command): \(message)"
+            "\(command): \(message)"
         }
     }
 }

@@ -3,31 +3,19 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CShim
 import SystemKit
 
 /// A container's own network namespace with loopback up, kept alive by a bind mount of
-/// its nsfs file at `path` so that it outlives the process that made it; the runtime
-/// joins it by path.
-///
-/// The daemon is multi-threaded and cannot unshare its own namespace safely, so it runs
-/// itself as a short-lived helper (`contaird netns-create PATH`) whose first act, before
-/// any thread starts, is `create(at:)`.
+/// its nsfs file at `path` so that the runtime joins it by path. `contaird-netns` (a
+/// small static C program beside the daemon) makes it: the multi-threaded daemon cannot
+/// unshare its own namespace.
 public enum NetworkNamespace {
-    /// Run in a fresh single-threaded process: unshares the network namespace, brings
-    /// `lo` up, and pins the namespace at `path`.
-    public static func create(at path: String) throws(SystemError) {
-        try Syscall.check("unshare(CLONE_NEWNET)") { cshim_unshare_network() }
-        try Syscall.check("ioctl(SIOCSIFFLAGS)", path: "lo") { cshim_interface_up("lo") }
-        let file = try FileDescriptor.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
-        file.close()
-        do {
-            try Syscall.check("mount", path: path) {
-                mount("/proc/self/ns/net", path, nil, UInt(MS_BIND), nil)
-            }
-        } catch {
-            unlink(path)
-            throw error
+    /// Makes the namespace at `path` with `helper`, the contaird-netns binary.
+    public static func create(at path: String, helper: String) throws {
+        let result = try Subprocess.run([helper, path])
+        guard result.status == 0 else {
+            let message = String(decoding: result.error, as: UTF8.self).trimmingWhitespace()
+            throw DaemonError.helperFailed("\(helper) \(path)", message)
         }
     }
 
