@@ -106,7 +106,13 @@ let package = Package(
         .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim"]),
         .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
 
-                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
+        // ctrs (issue 5): the thin client of contaird. No Foundation, a static stdlib: it
+        // starts in a few milliseconds. Its tests drive the built contaird and ctrs.
+        .executableTarget(
+            name: "ctrs",
+            dependencies: ["Varlink", "CommandLineKit", "SystemKit", "CShim"],
+            linkerSettings: staticStdlib),
+        .testTarget(name: "CtrsTests", dependencies: ["SystemKit", "Varlink"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,6 +25,9 @@ public final class Daemon: Sendable {
     let server: VarlinkServer
     let lock: DirectoryLock
     let containerLocks = Mutex<[String: ContainerLock]>([:])
+    /// Containers made with autoRemove whose init's Wait has been answered (see
+    /// Daemon+AutoRemove.swift).
+    let answeredWaits = Mutex<Set<String>>([])
     let startedAt = Logger.timestamp()
 
     public init(configuration: DaemonConfiguration) throws {
@@ -100,6 +103,7 @@ public final class Daemon: Sendable {
         guard let record = try? containers.get(id), record.spec.autoRemove == true else { return }
         // On a thread of its own: the watcher must not wait for a removal.
         try? DetachedThread.start(name: "autoremove") { [self] in
+            awaitWaitAnswer(id)
             withContainerLock(id) {
                 do {
                     _ = try? tasks.delete(id, force: true)

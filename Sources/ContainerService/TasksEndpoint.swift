@@ -55,6 +55,9 @@ struct TasksEndpoint {
                                                 hangUp: replier.callerDescriptor)
                 else { return }
                 try replier.reply(exit)
+                if parameters.execId == nil {
+                    daemon.noteWaitAnswered(parameters.id)
+                }
             }
         }
         service.handle("Kill") { (parameters: KillParameters, _) -> VarlinkEmpty in

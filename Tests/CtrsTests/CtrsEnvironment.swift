@@ -1,0 +1,83 @@
+import Glibc
+import SystemKit
+
+/// Where the tests find what they drive: the built binaries beside the test bundle, the
+/// package root, the shared Alpine archive, and whether this machine can run
+/// containers at all.
+enum CtrsEnvironment {
+    /// The directory holding Package.swift, found from this file's path.
+    static let packageRoot: String = {
+        var directory = FileSystem.parent(of: #filePath)
+        while directory != "/" && !FileSystem.exists(directory + "/Package.swift") {
+            directory = FileSystem.parent(of: directory)
+        }
+        return directory
+    }()
+
+    /// The build products directory: the test bundle's own, from /proc/self/exe.
+    static let productsDirectory: String = {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        precondition(length > 0, "readlink /proc/self/exe failed")
+        var path = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) },
+                          as: UTF8.self)
+        path = FileSystem.parent(of: path)
+        while path.contains(".xctest") {
+            path = FileSystem.parent(of: path)
+        }
+        return path
+    }()
+
+    static var ctrs: String { productsDirectory + "/ctrs" }
+    static var contaird: String { productsDirectory + "/contaird" }
+    static var runcs: String { productsDirectory + "/runcs" }
+
+    /// The runtime the private daemons use by default: Debian's runc, because the
+    /// tests need exec and pause, which runcs does not implement yet. The one case
+    /// runcs does carry (`run` with output and exit status) names runcs explicitly.
+    static let defaultRuntime = "/usr/sbin/runc"
+
+    /// The shared `docker save` archive of Alpine 3.20.3, when ../shared is there.
+    static var alpineArchive: String {
+        packageRoot + "/../shared/images/alpine-3.20.3-amd64.docker.tar"
+    }
+
+    static var hasAlpine: Bool { FileSystem.exists(alpineArchive) }
+
+    /// Why the container tests cannot run here, or nil when they can.
+    static let reasonToSkip: String? = {
+        guard getuid() == 0 else {
+            return "the ctrs tests run containers and need root"
+        }
+        for binary in [ctrs, contaird] where !FileSystem.exists(binary) {
+            return "\(binary) is not built: run swift build first"
+        }
+        guard FileSystem.exists(defaultRuntime) else {
+            return "\(defaultRuntime) is missing: install Debian's runc"
+        }
+        if !hasAlpine && !FileSystem.exists("/bin/busybox") {
+            return "neither \(alpineArchive) nor busybox-static (for "
+                + "scripts/make-busybox-image.sh) is available"
+        }
+        return nil
+    }()
+
+    static var canRun: Bool { reasonToSkip == nil }
+
+    /// A private directory under /tmp, short enough for socket paths.
+    static func temporaryDirectory(_ prefix: String) throws -> String {
+        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        guard made != nil else {
+            throw SystemError(call: "mkdtemp", path: "/tmp", errno: errno)
+        }
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) },
+                      as: UTF8.self)
+    }
+
+    /// A short random suffix for names that must be unique on the machine.
+    static func uniqueSuffix() -> String {
+        let digits = Array("0123456789abcdef")
+        return String((0..<10).map { _ in digits[Int.random(in: 0..<16)] })
+    }
+}

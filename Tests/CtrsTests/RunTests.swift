@@ -1,0 +1,93 @@
+import Glibc
+import SystemKit
+import Testing
+
+/// `ctrs run` without a terminal: output split to stdout and stderr, the container's
+/// exit status as ctrs's, stdin forwarded with -i, and Docker's codes for failures.
+@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"))
+struct RunTests {
+    /// Runs under runcs (named with --runtime): run, output and exit status are what it
+    /// implements so far.
+    @Test func outputAndExitStatusPassThroughUnderRuncs() throws {
+        let daemon = try PrivateDaemon()
+        defer { daemon.stop() }
+        let suffix = CtrsEnvironment.uniqueSuffix()
+        let runtime = ["--runtime", CtrsEnvironment.runcs]
+
+        let echo = try daemon.ctrs(["run", "--rm"] + runtime
+            + [daemon.image, "echo-\(suffix)", "echo", "hello", "world"])
+        #expect(echo.status == 0, "\(echo.stderr)")
+        #expect(echo.stdout == "hello world\n")
+
+        let split = try daemon.ctrs(["run", "--rm"] + runtime
+            + [daemon.image, "split-\(suffix)", "sh", "-c", "echo out; echo err >&2; exit 3"])
+        #expect(split.status == 3)
+        #expect(split.stdout == "out\n")
+        #expect(split.stderr == "err\n")
+
+        let missing = try daemon.ctrs(["run", "--rm"] + runtime
+            + [daemon.image, "missing-\(suffix)", "/no/such/command"])
+        // runcs reports the failed exec from inside the container, as its output.
+        #expect(missing.status == 127)
+        #expect(missing.stderr.contains("/no/such/command"))
+        #expect(try daemon.ctrs(["container", "ls", "-q"]).stdout.isEmpty)
+    }
+
+    @Test func interactiveInputReachesTheProcessAndItsEndOfFileToo() throws {
+        let daemon = try PrivateDaemon()
+        defer { daemon.stop() }
+        let suffix = CtrsEnvironment.uniqueSuffix()
+        let lines = (1...2000).map { "line \($0)" }.joined(separator: "\n") + "\n"
+
+        let counted = try daemon.ctrs(["run", "-i", "--rm", daemon.image, "wc-\(suffix)",
+                                       "wc", "-l"], input: lines)
+        #expect(counted.status == 0, "\(counted.stderr)")
+        #expect(counted.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).first
+            == "2000")
+
+        // Without -i the process's stdin is empty: cat ends at once.
+        let closed = try daemon.ctrs(["run", "--rm", daemon.image, "cat-\(suffix)", "cat"],
+                                     input: "ignored\n", timeout: 20)
+        #expect(closed.status == 0)
+        #expect(closed.stdout.isEmpty)
+    }
+
+    @Test func environmentWorkingDirectoryUserHostnameAndLabels() throws {
+        let daemon = try PrivateDaemon()
+        defer { daemon.stop() }
+        let id = "opts-" + CtrsEnvironment.uniqueSuffix()
+        let envFile = daemon.directory + "/env"
+        try FileSystem.writeAtomically(envFile, text: "# comment\nFROM_FILE=1\nBOTH=file\n")
+
+        let result = try daemon.ctrs([
+            "run", "--rm", "--env-file", envFile, "-e", "BOTH=flag", "--cwd", "/made/here",
+            "-u", "nobody", "--hostname", "named", "--label", "team=ctrs",
+            daemon.image, id, "sh", "-c",
+            "echo $FROM_FILE $BOTH; pwd; id -un; hostname",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "1 flag\n/made/here\nnobody\nnamed\n")
+    }
+
+    @Test func detachedWithRemoveLeavesNothingBehind() throws {
+        let daemon = try PrivateDaemon()
+        defer { daemon.stop() }
+        let id = "detached-" + CtrsEnvironment.uniqueSuffix()
+
+        let started = try daemon.ctrs(["run", "-d", "--rm", daemon.image, id, "sleep", "1"])
+        #expect(started.status == 0, "\(started.stderr)")
+        #expect(started.stdout == id + "\n")
+        #expect(try daemon.ctrs(["container", "ls", "-q"]).stdout == id + "\n")
+
+        let gone = try daemon.eventually(15) {
+            try daemon.ctrs(["container", "ls", "-q"]).stdout.isEmpty
+        }
+        #expect(gone, "the daemon did not remove \(id)")
+        #expect(try daemon.ctrs(["task", "ls", "-q"]).stdout.isEmpty)
+        #expect(daemon.mountsUnderDirectory().isEmpty)
+
+        // The id can be used again at once.
+        let again = try daemon.ctrs(["run", "--rm", daemon.image, id, "true"])
+        #expect(again.status == 0, "\(again.stderr)")
+    }
+}
