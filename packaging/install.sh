@@ -11,8 +11,8 @@
 #                    then not created and no service is enabled
 #   --init NAME      which service files to install (default: the init system running)
 #   --bin-dir DIR    take the binaries from DIR instead of building them
-#   --uninstall      remove what an earlier install put in place, keeping the data
-#   --purge          with --uninstall: remove /var/lib/contaird and the group too
+#   --uninstall      remove what an earlier install put in place, keeping settings and data
+#   --purge          with --uninstall: remove settings, /var/lib/contaird and the group too
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,10 +22,11 @@ init=""
 bin_dir=""
 action=install
 purge=no
-binaries="contaird ctrs runcs contaird-monitor"
+# contaird finds runcs, contaird-monitor and contaird-init beside its own executable.
+binaries="contaird ctrs runcs contaird-monitor contaird-init"
 
 usage() {
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 
@@ -90,11 +91,25 @@ put_service() {
 create_group() {
     [ -n "$destdir" ] && return 0
     getent group contaird >/dev/null 2>&1 && return 0
-    if command -v groupadd >/dev/null 2>&1; then groupadd --system contaird
-    elif command -v addgroup >/dev/null 2>&1; then addgroup -S contaird
-    else echo "install.sh: cannot create the contaird group (no groupadd or addgroup)" >&2
+    if command -v groupadd >/dev/null 2>&1; then
+        groupadd --system contaird || return 1
+    elif command -v addgroup >/dev/null 2>&1; then
+        addgroup -S contaird || return 1
+    else
+        echo "install.sh: cannot create the contaird group: no groupadd or addgroup" >&2
+        return 1
     fi
-    echo "created group contaird: add users with 'usermod -aG contaird NAME' (or addgroup NAME contaird)"
+    echo "created group contaird: add users with 'usermod -aG contaird NAME'" \
+        "(Alpine: 'addgroup NAME contaird'), then log in again"
+}
+
+# Where systemd looks for units of this prefix: its own lib directory for /usr and
+# /usr/local, the administrator's directory for any other prefix.
+systemd_unit_dir() {
+    case "$prefix" in
+        /usr|/usr/local) echo "$prefix/lib/systemd/system" ;;
+        *) echo /etc/systemd/system ;;
+    esac
 }
 
 find_binaries() {
@@ -131,15 +146,17 @@ do_install() {
             put_config "$top/packaging/openrc/contaird.confd" /etc/conf.d/contaird
             ;;
         systemd)
+            units=$(systemd_unit_dir)
             put_service 0644 "$top/packaging/systemd/contaird.service" \
-                /lib/systemd/system/contaird.service
-            put 0644 "$top/packaging/systemd/contaird.socket" /lib/systemd/system/contaird.socket
+                "$units/contaird.service"
+            put 0644 "$top/packaging/systemd/contaird.socket" "$units/contaird.socket"
             put_config "$top/packaging/openrc/contaird.confd" /etc/default/contaird
             ;;
         none) ;;
     esac
     echo "$prefix/share/contaird/install-manifest" >> "$manifest"
-    create_group
+    create_group || echo "install.sh: warning: only root can use the socket until" \
+        "the contaird group exists" >&2
     echo "installed contaird into ${destdir:-/}$prefix ($init service files)"
     if [ -z "$destdir" ]; then
         case "$init" in
@@ -149,28 +166,36 @@ do_install() {
     fi
 }
 
+# The settings files install.sh may have put in place; kept unless purging.
+config_files="/etc/conf.d/contaird /etc/default/contaird"
+
 do_uninstall() {
-    if [ ! -f "$manifest" ]; then
+    if [ ! -f "$manifest" ] && [ "$purge" = no ]; then
         echo "install.sh: nothing to uninstall: no manifest at $manifest" >&2
         exit 1
     fi
     # Settings files stay unless purging, like a package manager's remove.
-    while IFS= read -r path; do
-        case "$path" in
-            /etc/conf.d/contaird|/etc/default/contaird) [ "$purge" = yes ] || continue ;;
-        esac
-        rm -f "$root$path"
-    done < "$manifest"
-    rmdir "$root$prefix/share/contaird" 2>/dev/null || true
-    if [ "$purge" = yes ]; then
-        rm -rf "$root/var/lib/contaird"
-        if [ -z "$destdir" ] && getent group contaird >/dev/null 2>&1; then
-            groupdel contaird 2>/dev/null || delgroup contaird 2>/dev/null || true
-        fi
-        echo "removed contaird, its data and its group"
-    else
-        echo "removed contaird; images and containers stay in /var/lib/contaird (--purge removes them)"
+    if [ -f "$manifest" ]; then
+        while IFS= read -r path; do
+            case " $config_files " in
+                *" $path "*) [ "$purge" = yes ] || continue ;;
+            esac
+            rm -f "$root$path"
+        done < "$manifest"
+        rmdir "$root$prefix/share/contaird" 2>/dev/null || true
     fi
+    if [ "$purge" = no ]; then
+        echo "removed contaird; settings and data stay (/var/lib/contaird, --purge removes them)"
+        return 0
+    fi
+    for path in $config_files; do
+        rm -f "$root$path"
+    done
+    rm -rf "$root/var/lib/contaird" "$root/var/log/contaird.log"
+    if [ -z "$destdir" ] && getent group contaird >/dev/null 2>&1; then
+        groupdel contaird 2>/dev/null || delgroup contaird 2>/dev/null || true
+    fi
+    echo "removed contaird, its settings, its data and its group"
 }
 
 case "$action" in
