@@ -21,6 +21,8 @@ packages="$packages runc"
 # beside systemd and does not become init), the man pages rendered by man-db and
 # groff, real users and groups for the socket's permissions (passwd).
 packages="$packages openrc man-db groff-base passwd"
+# contaird on Alpine carries its glibc and libraries (packaging/bundle-libraries.sh).
+packages="$packages patchelf"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages crun containerd hyperfine debootstrap"
 fi

@@ -10,8 +10,9 @@ import Varlink
 /// The static release builds take minutes on this machine (runcs 140 s, ctrs 107 s
 /// with other builds running), so the suite runs only when CONTAIRD_STATIC_TESTS=1.
 /// They go to their own scratch path, CONTAIRD_STATIC_SCRATCH or `.build-static`, so
-/// they never disturb the debug build. contaird itself does not link statically with
-/// Debian's libcurl.a (docs/static-binaries.md says why), so it is not among them.
+/// they never disturb the debug build. contaird does not link statically with Debian's
+/// libcurl.a (docs/static-binaries.md says why): it runs on Alpine with its glibc and
+/// libraries beside it (packaging/bundle-libraries.sh).
 @Suite("static binaries on Alpine", .serialized)
 struct StaticBinaryTests {
     /// The products built here with -static-executable, and those the package always
@@ -41,10 +42,13 @@ struct StaticBinaryTests {
         guard FileSystem.exists("/usr/sbin/runc") else {
             return "Debian's runc is missing"
         }
-        return PackagingEnvironment.missingBinaries(alwaysStatic)
+        guard PackagingEnvironment.hasProgram("patchelf") else {
+            return "patchelf is missing (scripts/install-deps.sh)"
+        }
+        return PackagingEnvironment.missingBinaries(alwaysStatic + ["contaird"])
     }()
 
-    @Test("runcs, ctrs and the monitor answer --version inside Alpine 3.20.3",
+    @Test("runcs, ctrs, contaird and the monitor run inside Alpine 3.20.3",
           .enabled(if: reasonToSkip == nil, "\(reasonToSkip ?? "")"),
           .timeLimit(.minutes(30)))
     func versionsOnAlpine() throws {
@@ -76,6 +80,15 @@ struct StaticBinaryTests {
             try #require(copied.succeeded, "\(copied)")
         }
 
+        // contaird links libcurl, which has no fully static form on Debian: it goes with
+        // its shared libraries and glibc's loader, found through its interpreter path.
+        let bundled = try CommandResult.run([
+            PackagingEnvironment.packageRoot + "/packaging/bundle-libraries.sh",
+            PackagingEnvironment.product("contaird"), bin + "/contaird", bin + "/lib",
+            "/opt/contaird/lib",
+        ])
+        try #require(bundled.succeeded, "\(bundled)")
+
         // The bundle: Alpine's rootfs and runc's own default config, edited.
         let bundle = directory + "/bundle"
         try FileSystem.createDirectory(bundle + "/rootfs")
@@ -88,7 +101,7 @@ struct StaticBinaryTests {
         let spec = try CommandResult.run(["runc", "spec", "--bundle", bundle])
         try #require(spec.succeeded, "\(spec)")
         let script = """
-            for b in runcs ctrs; do echo "$b: $(/opt/contaird/$b --version 2>&1 | head -n 1)"; \
+            for b in runcs ctrs contaird; do echo "$b: $(/opt/contaird/$b --version 2>&1 | head -n 1)"; \
             done; echo "contaird-monitor: $(/opt/contaird/contaird-monitor 2>&1 | \
             grep -c '^usage: contaird-monitor') usage line"; \
             /opt/contaird/contaird-init -- /bin/echo "contaird-init: ran echo"
@@ -102,6 +115,7 @@ struct StaticBinaryTests {
         let lines = ran.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("runcs: runcs version ") }, "\(ran)")
         #expect(lines.contains { $0.hasPrefix("ctrs: ctrs version ") }, "\(ran)")
+        #expect(lines.contains { $0.hasPrefix("contaird: contaird version ") }, "\(ran)")
         #expect(lines.contains("contaird-monitor: 1 usage line"), "\(ran)")
         #expect(lines.contains("contaird-init: ran echo"), "\(ran)")
     }
