@@ -58,14 +58,13 @@ let package = Package(
         .executableTarget(name: "contaird-init",
                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
 
-
         // Images (issue 4): content store, metadata, import/export, unpack, snapshots.
         // Linked only into contaird: libarchive drags libxml2 and ICU in.
         .target(name: "ImageStore",
                 dependencies: ["SystemKit", "ImageSpec", "CShim", "CSQLite", "CArchive",
                                "CCrypto"]),
         .testTarget(name: "ImageStoreTests",
-                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive"]),
+                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
 
         // Registry client (issue 4): the OCI distribution API over libcurl.
         .target(name: "Distribution",
@@ -74,7 +73,8 @@ let package = Package(
 
         // runcs: the OCI runtime (library, C for the clone-to-exec window, thin CLI).
         .target(name: "CRuntime"),
-        .target(name: "RuntimeKit", dependencies: ["CRuntime", "CShim", "SystemKit"]),
+        .target(name: "RuntimeKit",
+                dependencies: ["CRuntime", "CShim", "SystemKit", "RuntimeSupport"]),
         .executableTarget(
             name: "runcs", dependencies: ["RuntimeKit", "SystemKit"],
             linkerSettings: staticStdlib),
@@ -95,7 +95,8 @@ let package = Package(
         // The daemon (issue 5): containers, tasks, the socket API, and its executable.
         .target(name: "ContainerService",
                 dependencies: ["SystemKit", "CShim", "ImageSpec", "ImageStore", "Distribution",
-                               "RuntimeKit", "Varlink", "ContairdAPI", "MonitorClient"]),
+                               "RuntimeKit", "RuntimeSupport", "Varlink", "ContairdAPI",
+                               "MonitorClient"]),
         .executableTarget(
             name: "contaird",
             dependencies: ["ContainerService", "CommandLineKit", "SystemKit"],
@@ -103,7 +104,13 @@ let package = Package(
         .testTarget(name: "ContainerServiceTests", dependencies: ["ContainerService"]),
 
         // Runtime support: cgroups, capabilities, seccomp (branch cgroups-seccomp).
-        .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim"]),
+        .target(name: "CRuntimeSupport", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "RuntimeSupport", dependencies: ["SystemKit", "CShim", "CRuntimeSupport"]),
+        .executableTarget(
+            name: "runtime-support-probe", dependencies: ["RuntimeSupport", "SystemKit", "CShim"],
+            linkerSettings: staticStdlib),
+        // The tests start runtime-support-probe, which `swift build --build-tests` builds
+        // (a dependency on it would pass its -static-stdlib to the test bundle's link).
         .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
 
         // ctrs (issue 5): the thin client of contaird. No Foundation, a static stdlib: it

@@ -60,6 +60,13 @@ public struct SpecBuilder: Sendable {
     static let defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     static let initPath = "/sbin/contaird-init"
 
+    /// The capabilities of an unprivileged container: Docker's default set, so that
+    /// images behave as they do under Docker. None is inherited or ambient.
+    static let defaultCapabilities = [
+        "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
+        "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
+    ].map { "CAP_" + $0 }
+
     /// Every capability of Linux 6.x, for privileged containers, in number order.
     static let allCapabilities = [
         "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
@@ -84,6 +91,9 @@ public struct SpecBuilder: Sendable {
 
         var process = spec.process ?? Spec.Process()
         process.args = try arguments(request, image: image, context: context)
+        process.capabilities = Spec.Capabilities(
+            bounding: Self.defaultCapabilities, effective: Self.defaultCapabilities,
+            permitted: Self.defaultCapabilities)
         let user = try resolveUser(request.user ?? image?.User ?? "", in: context.rootfs)
         process.user = Spec.User(uid: user.uid, gid: user.gid,
                                  additionalGids: user.additionalGids.isEmpty

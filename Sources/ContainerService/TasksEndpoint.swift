@@ -107,6 +107,12 @@ struct TasksEndpoint {
             try locked(parameters.id) { try tasks.resume(parameters.id) }
             return VarlinkEmpty()
         }
+        service.handle("Ps") { (parameters: IDParameters, _) in
+            ["processes": try translate(parameters.id) { try tasks.processes(parameters.id) }]
+        }
+        service.handle("Metrics") { (parameters: IDParameters, _) in
+            ["usage": try translate(parameters.id) { try tasks.metrics(parameters.id) }]
+        }
         service.handle("List") { (_: VarlinkEmpty, _) in
             let records = try daemon.containers.list()
             return ["tasks": records.compactMap { try? tasks.info($0.id) }]

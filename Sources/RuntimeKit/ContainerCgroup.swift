@@ -1,23 +1,9 @@
-#if canImport(RuntimeSupport)
 import RuntimeSupport
-#endif
 import SystemKit
 
 /// The container's cgroup: the one place runcs talks to the cgroup library
 /// (`RuntimeSupport.CgroupManager`), so that the runtime reads as lifecycle steps.
-///
-/// A build without RuntimeSupport places nothing in cgroups and says so in a warning
-/// whenever config.json asks for a limit.
 enum ContainerCgroup {
-    /// Whether this build places containers in cgroups (it links RuntimeSupport).
-    static var isManaged: Bool {
-        #if canImport(RuntimeSupport)
-        true
-        #else
-        false
-        #endif
-    }
-
     /// The cgroup path a container uses: config.json's `cgroupsPath`, else `/runcs/<id>`.
     static func path(for spec: Spec, id: String) -> String {
         if let path = spec.linux?.cgroupsPath, !path.isEmpty {
@@ -28,7 +14,6 @@ enum ContainerCgroup {
 
     /// Creates the cgroup with the limits of `spec` and moves `pid` into it.
     static func create(for spec: Spec, id: String, pid: Int32) throws(RuntimeError) {
-        #if canImport(RuntimeSupport)
         do {
             let manager = try CgroupManager(path: path(for: spec, id: id))
             try manager.create(resources: resources(of: spec))
@@ -36,18 +21,10 @@ enum ContainerCgroup {
         } catch {
             throw RuntimeError(.internal, "set up cgroup \"\(path(for: spec, id: id))\": \(error)")
         }
-        #else
-        let resources = spec.linux?.resources
-        if resources?.memory != nil || resources?.cpu != nil || resources?.pids != nil {
-            Logger.shared.warning("cgroup limits ignored: runcs was built without cgroup support",
-                                  ["id": id])
-        }
-        #endif
     }
 
     /// Removes the container's cgroup; processes must be gone.
     static func destroy(_ state: ContainerState) throws(RuntimeError) {
-        #if canImport(RuntimeSupport)
         guard let path = state.cgroupsPath else {
             return
         }
@@ -56,13 +33,11 @@ enum ContainerCgroup {
         } catch {
             throw RuntimeError(.internal, "remove cgroup \"\(path)\": \(error)")
         }
-        #endif
     }
 
-    /// Sends `signal` to every process in the container's cgroup. Returns false when
-    /// this build cannot enumerate them, so the caller signals the init alone.
+    /// Sends `signal` to every process in the container's cgroup. Returns false when the
+    /// container has no cgroup of its own, so the caller signals the init alone.
     static func killAll(_ state: ContainerState, signal: Int32) throws(RuntimeError) -> Bool {
-        #if canImport(RuntimeSupport)
         guard let path = state.cgroupsPath else {
             return false
         }
@@ -72,30 +47,41 @@ enum ContainerCgroup {
         } catch {
             throw RuntimeError(.internal, "signal cgroup \"\(path)\": \(error)")
         }
-        #else
-        return false
-        #endif
     }
 
     /// Whether the container's cgroup is frozen (paused).
     static func isFrozen(_ state: ContainerState) -> Bool {
-        #if canImport(RuntimeSupport)
         guard let path = state.cgroupsPath, let manager = try? CgroupManager(path: path) else {
             return false
         }
         return manager.isFrozen
-        #else
-        return false
-        #endif
     }
 
-    #if canImport(RuntimeSupport)
-    /// config.json's `linux.resources` in the cgroup library's terms.
+    /// The devices every container may use whatever its rules say, because the init
+    /// creates them (`ContainerInit+Devices`): null, zero, full, random, urandom, tty,
+    /// the console, ptmx and the pseudo-terminals of its devpts.
+    static let defaultDevices: [CgroupDeviceRule] = [
+        ("c", 1, 3), ("c", 1, 5), ("c", 1, 7), ("c", 1, 8), ("c", 1, 9), ("c", 5, 0),
+        ("c", 5, 1), ("c", 5, 2), ("c", 136, nil),
+    ].map { type, major, minor in
+        CgroupDeviceRule(allow: true, type: type, major: major, minor: minor, access: "rwm")
+    }
+
+    /// config.json's `linux.resources` in the cgroup library's terms. The configured
+    /// device rules come first, then access to the default devices and to those listed
+    /// in `linux.devices`: a "deny all" rule at the head of the list leaves them usable.
     static func resources(of spec: Spec) -> CgroupResources {
         let linux = spec.linux?.resources
-        let rules = (linux?.devices ?? []).map { rule in
+        var rules = (linux?.devices ?? []).map { rule in
             CgroupDeviceRule(allow: rule.allow, type: rule.type, major: rule.major,
                              minor: rule.minor, access: rule.access)
+        }
+        if !rules.isEmpty {
+            rules += defaultDevices
+            rules += (spec.linux?.devices ?? []).map { device in
+                CgroupDeviceRule(allow: true, type: device.type, major: device.major,
+                                 minor: device.minor, access: "rwm")
+            }
         }
         return CgroupResources(
             memoryLimit: linux?.memory?.limit, memoryReservation: linux?.memory?.reservation,
@@ -104,5 +90,4 @@ enum ContainerCgroup {
             cpus: linux?.cpu?.cpus, mems: linux?.cpu?.mems, pidsLimit: linux?.pids?.limit,
             devices: rules)
     }
-    #endif
 }

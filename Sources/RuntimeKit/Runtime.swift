@@ -14,18 +14,6 @@ public struct Runtime: Sendable {
         self.logger = logger
     }
 
-    /// Whether containers get cgroups with their config.json limits: true when runcs is
-    /// built with the cgroup library (RuntimeSupport).
-    public static var managesCgroups: Bool {
-        ContainerCgroup.isManaged
-    }
-
-    /// Whether `process.capabilities` is applied: true when runcs is built with the
-    /// capability library (RuntimeSupport).
-    public static var appliesCapabilities: Bool {
-        ProcessCapabilities.isApplied
-    }
-
     /// What `create` and `run` take from the command line.
     public struct CreateOptions: Sendable {
         public var bundle: String

@@ -3,7 +3,8 @@ import SystemKit
 import Testing
 
 /// What ctrs says when something is wrong, and the exit status it says it with.
-@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"))
+@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"),
+       .sharedDaemon)
 struct ErrorTests {
     @Test func aMissingDaemonIsNamedWithHowToStartIt() throws {
         let directory = try CtrsEnvironment.temporaryDirectory("ctrs-nodaemon")
@@ -17,8 +18,7 @@ struct ErrorTests {
     }
 
     @Test func daemonErrorsShowTheirMessageAndDockersCodes() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let suffix = CtrsEnvironment.uniqueSuffix()
 
         let typo = try daemon.ctrs(["run", "--rm", "alpne", "typo-\(suffix)", "true"])

@@ -5,14 +5,14 @@ import Varlink
 
 /// A container's whole life through ctrs: create, start, exec, pause, resume, logs,
 /// kill, wait, stop, rm, and the listings in JSON and as ids.
-@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"))
+@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"),
+       .sharedDaemon)
 struct LifecycleTests {
     static let trappingLoop =
         "echo started; trap 'echo got term; exit 7' TERM; while true; do sleep 0.1; done"
 
     @Test func createStartExecPauseResumeKillWaitLogsRemove() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let id = "life-" + CtrsEnvironment.uniqueSuffix()
 
         let created = try daemon.ctrs(["container", "create", "--label", "k=v", daemon.image,
@@ -45,12 +45,11 @@ struct LifecycleTests {
 
         #expect(try daemon.ctrs(["task", "rm", id]).status == 0)
         #expect(try daemon.ctrs(["container", "rm", id]).status == 0)
-        #expect(try daemon.ctrs(["container", "ls", "-q"]).stdout.isEmpty)
+        #expect(!(try daemon.ctrs(["container", "ls", "-q"]).stdout.contains(id)))
     }
 
     @Test func stopSendsTermThenKillAfterTheTimeout() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let stubborn = "stubborn-" + CtrsEnvironment.uniqueSuffix()
 
         // sh as PID 1 ignores SIGTERM without a trap: only SIGKILL ends it.
@@ -62,29 +61,32 @@ struct LifecycleTests {
     }
 
     @Test func listingsPrintJSONAndIds() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let id = "listed-" + CtrsEnvironment.uniqueSuffix()
         #expect(try daemon.ctrs(["run", "-d", daemon.image, id, "sleep", "30"]).status == 0)
 
         let containers = try daemon.json(try daemon.ctrs(["container", "ls", "--format",
                                                           "json"]).stdout)
-        #expect(containers.arrayValue?.first?["id"]?.stringValue == id)
+        let container = containers.arrayValue?.first { $0["id"]?.stringValue == id }
+        #expect(container?["status"]?.stringValue == "running")
         let tasks = try daemon.json(try daemon.ctrs(["task", "ls", "--format", "json"]).stdout)
-        #expect(tasks.arrayValue?.first?["pid"]?.intValue ?? 0 > 0)
+        let task = tasks.arrayValue?.first { $0["id"]?.stringValue == id }
+        #expect(task?["pid"]?.intValue ?? 0 > 0)
         let images = try daemon.json(try daemon.ctrs(["image", "ls", "--format", "json"]).stdout)
         #expect(images.arrayValue?.isEmpty == false)
         let info = try daemon.json(try daemon.ctrs(["info", "--format", "json"]).stdout)
-        #expect(info["containersRunning"]?.intValue == 1)
+        #expect(info["containersRunning"]?.intValue ?? 0 >= 1)
         #expect(info["socketPath"]?.stringValue == daemon.socket)
         let version = try daemon.json(try daemon.ctrs(["version", "--format", "json"]).stdout)
         #expect(version["server"]?["apiVersion"]?.stringValue?.isEmpty == false)
 
-        #expect(try daemon.ctrs(["task", "ls", "-q"]).stdout == id + "\n")
+        #expect(try daemon.ctrs(["task", "ls", "-q"]).stdout.split(separator: "\n")
+            .contains(Substring(id)))
         let names = try daemon.ctrs(["image", "ls", "-q"]).stdout
         #expect(names.contains("docker.io/library/"))
         let text = try daemon.ctrs(["info"]).stdout
-        #expect(text.contains("Containers: 1\n Running: 1\n"))
+        #expect(text.contains("\n Running: "))
+        #expect(text.contains("Images: "))
         #expect(text.contains("Root Dir: \(daemon.directory)/root"))
     }
 

@@ -6,7 +6,7 @@ import Varlink
 /// its image is imported with `ctrs image import`, and `stop()` deletes its
 /// containers, stops it, unmounts what is left under its directory, removes its
 /// cgroups and its directory. Call `stop()` in a `defer`.
-final class PrivateDaemon {
+final class PrivateDaemon: Sendable {
     struct Result {
         let status: Int32
         let stdout: String
@@ -17,7 +17,18 @@ final class PrivateDaemon {
     let cgroupParent: String
     let pid: pid_t
     /// The image the tests run: "alpine" (the shared archive) or "busybox:local".
-    private(set) var image = ""
+    let image: String
+
+    /// The daemon of the running suite (see `SharedDaemon`).
+    @TaskLocal static var shared: PrivateDaemon?
+
+    /// The daemon of the running suite; an error outside a `.sharedDaemon` suite.
+    static func current() throws -> PrivateDaemon {
+        guard let shared else {
+            throw SetupFailure("no shared daemon: mark the suite with .sharedDaemon")
+        }
+        return shared
+    }
 
     var socket: String { directory + "/s.sock" }
 
@@ -29,6 +40,7 @@ final class PrivateDaemon {
             "--root", directory + "/root", "--state", directory + "/state", "--group", "",
             "--cgroup-parent", cgroupParent, "--runtime", CtrsEnvironment.defaultRuntime,
         ]
+        image = CtrsEnvironment.hasAlpine ? "alpine" : "busybox:local"
         pid = try Self.spawn(arguments, output: directory + "/daemon.log")
         do {
             try waitForSocket()
@@ -74,12 +86,15 @@ final class PrivateDaemon {
         return try condition()
     }
 
-    /// The mount points under this daemon's directory, from /proc/self/mountinfo.
-    func mountsUnderDirectory() -> [String] {
+    /// The mount points under this daemon's directory (and naming `containing`, when
+    /// given), from /proc/self/mountinfo.
+    func mountsUnderDirectory(containing: String = "") -> [String] {
         let text = (try? FileSystem.readText("/proc/self/mountinfo")) ?? ""
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ")
-            guard fields.count > 4, fields[4].hasPrefix(directory) else {
+            guard fields.count > 4, fields[4].hasPrefix(directory),
+                containing.isEmpty || fields[4].contains(containing)
+            else {
                 return nil
             }
             return String(fields[4])
@@ -139,9 +154,7 @@ final class PrivateDaemon {
     /// made by scripts/make-busybox-image.sh.
     private func importImage() throws {
         var archive = CtrsEnvironment.alpineArchive
-        if CtrsEnvironment.hasAlpine {
-            image = "alpine"
-        } else {
+        if !CtrsEnvironment.hasAlpine {
             archive = directory + "/busybox.tar"
             let script = CtrsEnvironment.packageRoot + "/scripts/make-busybox-image.sh"
             let made = try Subprocess.run(["sh", script, archive])
@@ -149,7 +162,6 @@ final class PrivateDaemon {
                 throw SetupFailure("make-busybox-image.sh failed: "
                     + String(decoding: made.error, as: UTF8.self))
             }
-            image = "busybox:local"
         }
         let imported = try ctrs(["image", "import", archive])
         guard imported.status == 0 else {
@@ -172,10 +184,22 @@ final class PrivateDaemon {
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC,
                                          0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // The test runner's threads may block or ignore signals; the child starts clean.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes,
+                                 Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, &argv, environ)
         guard result == 0 else {
             throw SystemError(call: "posix_spawn", path: arguments[0], errno: result)
         }

@@ -4,13 +4,13 @@ import Testing
 
 /// `ctrs run` without a terminal: output split to stdout and stderr, the container's
 /// exit status as ctrs's, stdin forwarded with -i, and Docker's codes for failures.
-@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"))
+@Suite(.enabled(if: CtrsEnvironment.canRun, "\(CtrsEnvironment.reasonToSkip ?? "")"),
+       .sharedDaemon)
 struct RunTests {
     /// Runs under runcs (named with --runtime): run, output and exit status are what it
     /// implements so far.
     @Test func outputAndExitStatusPassThroughUnderRuncs() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let suffix = CtrsEnvironment.uniqueSuffix()
         let runtime = ["--runtime", CtrsEnvironment.runcs]
 
@@ -30,12 +30,12 @@ struct RunTests {
         // runcs reports the failed exec from inside the container, as its output.
         #expect(missing.status == 127)
         #expect(missing.stderr.contains("/no/such/command"))
-        #expect(try daemon.ctrs(["container", "ls", "-q"]).stdout.isEmpty)
+        let left = try daemon.ctrs(["container", "ls", "-q"]).stdout
+        #expect(!left.contains(suffix), "--rm containers left: \(left)")
     }
 
     @Test func interactiveInputReachesTheProcessAndItsEndOfFileToo() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let suffix = CtrsEnvironment.uniqueSuffix()
         let lines = (1...2000).map { "line \($0)" }.joined(separator: "\n") + "\n"
 
@@ -53,8 +53,7 @@ struct RunTests {
     }
 
     @Test func environmentWorkingDirectoryUserHostnameAndLabels() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let id = "opts-" + CtrsEnvironment.uniqueSuffix()
         let envFile = daemon.directory + "/env"
         try FileSystem.writeAtomically(envFile, text: "# comment\nFROM_FILE=1\nBOTH=file\n")
@@ -70,24 +69,51 @@ struct RunTests {
     }
 
     @Test func detachedWithRemoveLeavesNothingBehind() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let id = "detached-" + CtrsEnvironment.uniqueSuffix()
 
         let started = try daemon.ctrs(["run", "-d", "--rm", daemon.image, id, "sleep", "1"])
         #expect(started.status == 0, "\(started.stderr)")
         #expect(started.stdout == id + "\n")
-        #expect(try daemon.ctrs(["container", "ls", "-q"]).stdout == id + "\n")
-
-        let gone = try daemon.eventually(15) {
-            try daemon.ctrs(["container", "ls", "-q"]).stdout.isEmpty
+        let ids = { (verb: String) throws -> [Substring] in
+            try daemon.ctrs([verb, "ls", "-q"]).stdout.split(separator: "\n")
         }
+        #expect(try ids("container").contains(Substring(id)))
+
+        let gone = try daemon.eventually(15) { try !ids("container").contains(Substring(id)) }
         #expect(gone, "the daemon did not remove \(id)")
-        #expect(try daemon.ctrs(["task", "ls", "-q"]).stdout.isEmpty)
-        #expect(daemon.mountsUnderDirectory().isEmpty)
+        #expect(try !ids("task").contains(Substring(id)))
+        #expect(daemon.mountsUnderDirectory(containing: id).isEmpty)
 
         // The id can be used again at once.
         let again = try daemon.ctrs(["run", "--rm", daemon.image, id, "true"])
         #expect(again.status == 0, "\(again.stderr)")
+    }
+
+    /// Without a terminal, SIGINT and SIGTERM sent to ctrs go to the container.
+    @Test func signalsToCtrsAreForwardedWithoutATerminal() throws {
+        let daemon = try PrivateDaemon.current()
+        let id = "forwarded-" + CtrsEnvironment.uniqueSuffix()
+        let output = daemon.directory + "/run-output"
+
+        let client = try PrivateDaemon.spawn(
+            [CtrsEnvironment.ctrs, "--socket", daemon.socket, "run", "--rm", daemon.image, id,
+             "sh", "-c", "trap 'echo interrupted; exit 9' INT; echo ready; "
+                + "while true; do sleep 0.1; done"],
+            output: output)
+        var status: Int32 = 0
+        defer {
+            kill(client, SIGKILL)
+            waitpid(client, &status, 0)
+        }
+        let ready = daemon.eventually(15) {
+            ((try? FileSystem.readText(output)) ?? "").contains("ready")
+        }
+        try #require(ready, "the container did not start")
+
+        kill(client, SIGINT)
+        #expect(daemon.eventually(10) { waitpid(client, &status, WNOHANG) == client })
+        #expect(status >> 8 & 0xff == 9)
+        #expect(try FileSystem.readText(output) == "ready\ninterrupted\n")
     }
 }

@@ -5,7 +5,7 @@ import Testing
 /// `ctrs run --tty` in a real terminal: a pane of a private tmux server (`tmux -L`),
 /// typed into as a person would.
 @Suite(.enabled(if: CtrsEnvironment.canRun && FileSystem.exists("/usr/bin/tmux"),
-                "\(CtrsEnvironment.reasonToSkip ?? "tmux is not installed")"))
+                "\(CtrsEnvironment.reasonToSkip ?? "tmux is not installed")"), .sharedDaemon)
 struct TerminalTests {
     /// One tmux server of the test's own, killed by `close()`.
     struct TmuxPane {
@@ -63,8 +63,7 @@ struct TerminalTests {
     }
 
     @Test func shellInATerminalSeesHostnameSizeResizeAndExitsWithItsStatus() throws {
-        let daemon = try PrivateDaemon()
-        defer { daemon.stop() }
+        let daemon = try PrivateDaemon.current()
         let pane = try TmuxPane(columns: 100, rows: 30)
         defer { pane.close() }
         let id = "b1-" + CtrsEnvironment.uniqueSuffix()
@@ -90,6 +89,13 @@ struct TerminalTests {
         try pane.type("stty size")
         try pane.expectLine("size 40 120") { $0 == "40 120" }
 
+        // Ctrl-C reaches the container's foreground process, not ctrs.
+        try pane.type("sleep 100")
+        usleep(300_000)
+        try pane.tmux(["send-keys", "C-c"])
+        try pane.type("echo after-interrupt")
+        try pane.expectLine("the shell after Ctrl-C") { $0 == "after-interrupt" }
+
         try pane.type("exit 3")
         try pane.expectLine("rc=3") { $0 == "rc=3" }
         #expect(daemon.eventually { FileSystem.exists(after) })
@@ -97,5 +103,31 @@ struct TerminalTests {
         let restored = try FileSystem.readText(after)
         #expect(!restored.isEmpty)
         #expect(restored == (try FileSystem.readText(before)))
+    }
+
+    @Test func sigtermEndsTheSessionAndRestoresTheTerminal() throws {
+        let daemon = try PrivateDaemon.current()
+        let pane = try TmuxPane(columns: 100, rows: 30)
+        defer { pane.close() }
+        let id = "term-" + CtrsEnvironment.uniqueSuffix()
+        let before = daemon.directory + "/stty-before"
+        let after = daemon.directory + "/stty-after"
+
+        try pane.type("stty -g > \(before); \(CtrsEnvironment.ctrs) --socket \(daemon.socket) "
+            + "run -t \(daemon.image) \(id) sh; echo rc=$?; stty -g > \(after)")
+        try pane.expectLine("prompt") { $0.hasSuffix("/ #") }
+
+        let found = try Subprocess.run(["pgrep", "-f", "--", "run -t \(daemon.image) \(id) sh"])
+        let pids = String(decoding: found.output, as: UTF8.self).split(separator: "\n")
+        try #require(pids.count == 1, "ctrs not found among the processes")
+        kill(pid_t(pids[0])!, SIGTERM)
+
+        try pane.expectLine("rc=143") { $0.hasSuffix("rc=143") }
+        #expect(daemon.eventually { FileSystem.exists(after) })
+        usleep(100_000)
+        #expect(try FileSystem.readText(after) == (try FileSystem.readText(before)))
+        // The container goes on without its client.
+        #expect(try daemon.ctrs(["task", "ls", "-q"]).stdout.split(separator: "\n")
+            .contains(Substring(id)))
     }
 }

@@ -8,8 +8,8 @@ import SystemKit
         defer { try? FileSystem.removeTree(directory) }
         let path = directory + "/metadata.db"
         let extra = MetadataSchema.migrations + [
-            Migration(version: 100, name: "containers", sql: """
-                CREATE TABLE containers (id TEXT PRIMARY KEY, image TEXT NOT NULL)
+            Migration(version: 100, name: "volumes", sql: """
+                CREATE TABLE volumes (id TEXT PRIMARY KEY, image TEXT NOT NULL)
                 """),
         ]
 
@@ -24,7 +24,7 @@ import SystemKit
 
         #expect(try reopened.schemaVersion() == 100)
         #expect(try reopened.query("PRAGMA journal_mode").first?.first?.text == "wal")
-        try reopened.execute("INSERT INTO containers VALUES (?, ?)", [.text("c1"), .text("x")])
+        try reopened.execute("INSERT INTO volumes VALUES (?, ?)", [.text("c1"), .text("x")])
         #expect(try reopened.query("SELECT COUNT(*) FROM schema_version").first?.first?.integer
             == Int64(extra.count))
     }

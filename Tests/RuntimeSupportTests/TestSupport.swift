@@ -16,7 +16,8 @@ enum TestSupport {
         _ arguments: [String],
         environment: [String] = [],
         input: Int32? = nil,
-        output: Int32? = nil
+        output: Int32? = nil,
+        error: Int32? = nil
     ) throws -> pid_t {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -38,6 +39,9 @@ enum TestSupport {
         }
         if let output {
             posix_spawn_file_actions_adddup2(&actions, output, 1)
+        }
+        if let error {
+            posix_spawn_file_actions_adddup2(&actions, error, 2)
         }
 
         var pid: pid_t = 0
@@ -68,6 +72,36 @@ enum TestSupport {
             bytes.append(byte)
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The probe executable built beside the test bundle.
+    static var probePath: String {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        let exe = String(decoding: buffer[0..<max(0, length)].map { UInt8(bitPattern: $0) },
+            as: UTF8.self)
+        let directory = exe.split(separator: "/").dropLast().joined(separator: "/")
+        return "/" + directory + "/runtime-support-probe"
+    }
+
+    /// Runs the probe with `arguments`; returns its wait status and what it wrote to
+    /// stdout and stderr.
+    static func runProbe(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try #require(
+            exists(probePath),
+            "\(probePath) is missing: build it with `swift build --build-tests`")
+        let output = try pipe()
+        let pid = try spawn([probePath] + arguments, output: output.write, error: output.write)
+        close(output.write)
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let got = read(output.read, &buffer, buffer.count)
+            if got <= 0 { break }
+            bytes += buffer[0..<got]
+        }
+        close(output.read)
+        return (wait(pid), String(decoding: bytes, as: UTF8.self))
     }
 
     /// Waits for `pid` and returns its raw wait status.

@@ -1,0 +1,44 @@
+// C helpers of RuntimeSupport: the capset system call, and libseccomp reached through
+// dlopen so that binaries start (and run containers without seccomp) on hosts where
+// libseccomp is not installed.
+#ifndef CRUNTIME_SUPPORT_H
+#define CRUNTIME_SUPPORT_H
+
+#include <stdint.h>
+
+/// capset(2), version 3, for the calling thread: the low and high 32 bits of each set.
+/// Returns 0 or -1 with errno.
+int crs_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
+
+/// capget(2), version 3, for process `pid` (0: the calling thread). Returns 0 or -1.
+int crs_capget(int pid, uint64_t *effective, uint64_t *permitted, uint64_t *inheritable);
+
+/// One argument comparison, laid out as libseccomp's `struct scmp_arg_cmp`.
+struct crs_seccomp_arg {
+    unsigned int index;
+    int op;
+    uint64_t value;
+    uint64_t value_two;
+};
+
+/// Loads libseccomp.so.2 and its functions, once. Returns 0, or -1 when the library or a
+/// function is missing; `crs_seccomp_load_error` then says what.
+int crs_seccomp_open(void);
+
+/// The dynamic loader's message of the failed `crs_seccomp_open`, or NULL.
+const char *crs_seccomp_load_error(void);
+
+/// The libseccomp functions; call only after `crs_seccomp_open` returned 0. They return
+/// what libseccomp returns: 0 or a negative errno, NULL for a failed init.
+void *crs_seccomp_init(uint32_t default_action);
+int crs_seccomp_rule_add_array(void *context, uint32_t action, int syscall,
+                               unsigned int count, const struct crs_seccomp_arg *args);
+int crs_seccomp_syscall_resolve_name(const char *name);
+int crs_seccomp_arch_add(void *context, uint32_t arch);
+uint32_t crs_seccomp_arch_resolve_name(const char *name);
+uint32_t crs_seccomp_arch_native(void);
+int crs_seccomp_attr_set(void *context, int attribute, uint32_t value);
+int crs_seccomp_load(void *context);
+void crs_seccomp_release(void *context);
+
+#endif

@@ -1,0 +1,110 @@
+#define _GNU_SOURCE
+#include "cruntime_support.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+
+// The libseccomp functions used, with the signatures of seccomp_init(3),
+// seccomp_rule_add(3), seccomp_syscall_resolve_name(3), seccomp_arch_add(3),
+// seccomp_attr_set(3), seccomp_load(3) and seccomp_release(3).
+typedef void *(*init_fn)(uint32_t);
+typedef int (*rule_add_array_fn)(void *, uint32_t, int, unsigned int,
+                                 const struct crs_seccomp_arg *);
+typedef int (*resolve_name_fn)(const char *);
+typedef int (*arch_add_fn)(void *, uint32_t);
+typedef uint32_t (*arch_resolve_fn)(const char *);
+typedef uint32_t (*arch_native_fn)(void);
+typedef int (*attr_set_fn)(void *, int, uint32_t);
+typedef int (*load_fn)(void *);
+typedef void (*release_fn)(void *);
+
+static struct {
+    init_fn init;
+    rule_add_array_fn rule_add_array;
+    resolve_name_fn resolve_name;
+    arch_add_fn arch_add;
+    arch_resolve_fn arch_resolve;
+    arch_native_fn arch_native;
+    attr_set_fn attr_set;
+    load_fn load;
+    release_fn release;
+} functions;
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int open_result = -1;
+static char open_error[512];
+
+static void *find(void *library, const char *name) {
+    void *symbol = dlsym(library, name);
+    if (symbol == NULL && open_error[0] == 0) {
+        snprintf(open_error, sizeof open_error, "libseccomp.so.2 has no %s", name);
+    }
+    return symbol;
+}
+
+static void open_once(void) {
+    void *library = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (library == NULL) {
+        const char *reason = dlerror();
+        snprintf(open_error, sizeof open_error, "%s", reason ? reason : "libseccomp.so.2");
+        return;
+    }
+    functions.init = (init_fn)find(library, "seccomp_init");
+    functions.rule_add_array = (rule_add_array_fn)find(library, "seccomp_rule_add_array");
+    functions.resolve_name = (resolve_name_fn)find(library, "seccomp_syscall_resolve_name");
+    functions.arch_add = (arch_add_fn)find(library, "seccomp_arch_add");
+    functions.arch_resolve = (arch_resolve_fn)find(library, "seccomp_arch_resolve_name");
+    functions.arch_native = (arch_native_fn)find(library, "seccomp_arch_native");
+    functions.attr_set = (attr_set_fn)find(library, "seccomp_attr_set");
+    functions.load = (load_fn)find(library, "seccomp_load");
+    functions.release = (release_fn)find(library, "seccomp_release");
+    if (open_error[0] == 0) open_result = 0;
+}
+
+int crs_seccomp_open(void) {
+    pthread_once(&once, open_once);
+    return open_result;
+}
+
+const char *crs_seccomp_load_error(void) {
+    return open_error[0] ? open_error : NULL;
+}
+
+void *crs_seccomp_init(uint32_t default_action) {
+    return functions.init(default_action);
+}
+
+int crs_seccomp_rule_add_array(void *context, uint32_t action, int syscall,
+                               unsigned int count, const struct crs_seccomp_arg *args) {
+    return functions.rule_add_array(context, action, syscall, count, args);
+}
+
+int crs_seccomp_syscall_resolve_name(const char *name) {
+    return functions.resolve_name(name);
+}
+
+int crs_seccomp_arch_add(void *context, uint32_t arch) {
+    return functions.arch_add(context, arch);
+}
+
+uint32_t crs_seccomp_arch_resolve_name(const char *name) {
+    return functions.arch_resolve(name);
+}
+
+uint32_t crs_seccomp_arch_native(void) {
+    return functions.arch_native();
+}
+
+int crs_seccomp_attr_set(void *context, int attribute, uint32_t value) {
+    return functions.attr_set(context, attribute, value);
+}
+
+int crs_seccomp_load(void *context) {
+    return functions.load(context);
+}
+
+void crs_seccomp_release(void *context) {
+    functions.release(context);
+}
