@@ -160,8 +160,10 @@ do_install() {
     echo "installed contaird into ${destdir:-/}$prefix ($init service files)"
     if [ -z "$destdir" ]; then
         case "$init" in
-            openrc) echo "start it at boot with: rc-update add contaird boot && rc-service contaird start" ;;
-            systemd) echo "start it at boot with: systemctl enable --now contaird.socket contaird.service" ;;
+            openrc) echo "start it at boot with:" \
+                "rc-update add contaird boot && rc-service contaird start" ;;
+            systemd) echo "start it at boot with:" \
+                "systemctl enable --now contaird.socket contaird.service" ;;
         esac
     fi
 }

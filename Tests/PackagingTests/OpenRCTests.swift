@@ -100,8 +100,22 @@ struct OpenRCTests {
             CONTAIRD_OPTS="--cgroup-parent \(cgroupParent) --runtime /usr/sbin/runc"
 
             """
+        // checkconfig names a missing binary, then with the right one creates the
+        // directories the settings name.
+        let wrongBinary = directory + "/no-such-contaird"
+        try FileSystem.writeAtomically(directory + "/contaird.conf",
+                                       text: settings + "CONTAIRD_BINARY=\(wrongBinary)\n")
+        try namespace.mustRun(["cp", directory + "/contaird.conf", "/etc/conf.d/contaird"])
+        let refused = try namespace.run(["rc-service", "contaird", "checkconfig"])
+        #expect(!refused.succeeded, "\(refused)")
+        #expect((refused.stdout + refused.stderr).contains("not found or not executable: "
+                                                           + wrongBinary), "\(refused)")
         try FileSystem.writeAtomically(directory + "/contaird.conf", text: settings)
         try namespace.mustRun(["cp", directory + "/contaird.conf", "/etc/conf.d/contaird"])
+        let checked = try namespace.run(["rc-service", "contaird", "checkconfig"])
+        #expect(checked.succeeded, "\(checked)")
+        #expect(FileSystem.isDirectory(directory + "/root"))
+        #expect(FileSystem.isDirectory(directory + "/log"))
 
         let started = try namespace.run(["rc-service", "contaird", "start"])
         try #require(started.succeeded, "\(started)\n\(log(directory))")
@@ -120,6 +134,12 @@ struct OpenRCTests {
         #expect(daemonPid > 0)
         #expect(try JSONParser.parse(info.stdout)["rootDirectory"]?.stringValue
                 == directory + "/root")
+
+        // reload signals the daemon, which logs it and keeps serving.
+        let reloaded = try namespace.run(["rc-service", "contaird", "reload"])
+        #expect(reloaded.succeeded, "\(reloaded)")
+        #expect(PackagingEnvironment.eventually(5) { log(directory).contains("reload requested") },
+                "\(log(directory))")
 
         // The socket belongs to the group install.sh created, mode 0660.
         var socketStatus = stat()
