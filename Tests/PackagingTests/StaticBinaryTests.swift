@@ -102,7 +102,8 @@ struct StaticBinaryTests {
         try #require(spec.succeeded, "\(spec)")
         let script = """
             for b in runcs ctrs contaird; do \
-            echo "$b: $(/opt/contaird/$b --version 2>&1 | head -n 1)"; done; echo "contaird-monitor: $(/opt/contaird/contaird-monitor 2>&1 | \
+            echo "$b: $(/opt/contaird/$b --version 2>&1 | head -n 1)"; done; \
+            echo "contaird-monitor: $(/opt/contaird/contaird-monitor 2>&1 | \
             grep -c '^usage: contaird-monitor') usage line"; \
             /opt/contaird/contaird-init -- /bin/echo "contaird-init: ran echo"
             """
