@@ -14,9 +14,9 @@ import Varlink
 ///   with "You are attempting to run an openrc service on a system which openrc did not
 ///   boot". Any name does: nothing else of that runlevel is started.
 ///
-/// All of it happens in a private mount namespace: a tmpfs on /run, an overlay on /etc
-/// whose upper layer is the test's own (install.sh's group and files land there), and
-/// an empty tmpfs on /etc/init.d so that OpenRC sees only contaird and not the host's
+/// All of it happens in a private mount namespace: a tmpfs on /run, a private copy of
+/// /etc bound over /etc (install.sh's group and files land there), and an empty tmpfs
+/// on /etc/init.d so that OpenRC sees only contaird and not the host's
 /// LSB scripts. `openrc sysinit` is never run: it would start the host's sysinit set.
 @Suite("OpenRC service", .serialized)
 struct OpenRCTests {
@@ -63,15 +63,12 @@ struct OpenRCTests {
             try? FileSystem.removeTree(directory)
         }
 
-        // The private /run and /etc; the host's files stay untouched.
-        try FileSystem.createDirectory(directory + "/etc-upper")
-        try FileSystem.createDirectory(directory + "/etc-work")
+        // The private /run and /etc; the host's files stay untouched. /etc is a copy, not
+        // an overlay on the live /etc: other tests add groups on the host meanwhile, and
+        // an overlay's lower layer must not change while it is mounted.
+        try Self.copyHostConfiguration(to: directory + "/etc")
         try namespace.mustRun(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", "/run"])
-        try namespace.mustRun([
-            "mount", "-t", "overlay", "overlay", "-o",
-            "lowerdir=/etc,upperdir=\(directory)/etc-upper,workdir=\(directory)/etc-work",
-            "/etc",
-        ])
+        try namespace.mustRun(["mount", "--bind", directory + "/etc", "/etc"])
         try namespace.mustRun(["mount", "-t", "tmpfs", "tmpfs", "/etc/init.d"])
 
         // What `openrc sysinit` would have made, without starting anything.
@@ -166,7 +163,8 @@ struct OpenRCTests {
         #expect(statusAfter.stdout.contains("stopped"), "\(statusAfter)")
         #expect(PackagingEnvironment.eventually(5) { !PackagingEnvironment.isAlive(daemonPid) },
                 "the daemon (pid \(daemonPid)) still runs after stop")
-        #expect(!FileSystem.exists(socket), "the socket outlived the daemon")
+        #expect(PackagingEnvironment.eventually(5) { !FileSystem.exists(socket) },
+                "the socket outlived the daemon")
         #expect(PackagingEnvironment.isAlive(containerPid),
                 "the container (pid \(containerPid)) died with the daemon")
 
@@ -182,6 +180,25 @@ struct OpenRCTests {
         let task = try JSONParser.parse(listed.stdout).arrayValue?.first
         #expect(task?["id"]?.stringValue == container, "\(listed)")
         #expect(task?["status"]?.stringValue == "running", "\(listed)")
+    }
+
+    /// Copies /etc to `copy`. Other tests' useradd and groupadd come and go meanwhile:
+    /// a lock file that vanishes under cp makes it fail (then it is tried again), and one
+    /// that is copied belongs to a process outside the namespace (so it is removed).
+    static func copyHostConfiguration(to copy: String) throws {
+        var copied = try CommandResult.run(["cp", "-a", "/etc", copy])
+        for _ in 0..<5 where !copied.succeeded {
+            try? FileSystem.removeTree(copy)
+            usleep(100_000)
+            copied = try CommandResult.run(["cp", "-a", "/etc", copy])
+        }
+        guard copied.succeeded else {
+            throw SetupFailure("\(copied)")
+        }
+        for entry in try FileSystem.listDirectory(copy) where entry.hasSuffix(".lock")
+            && entry != ".pwd.lock" {
+            unlink(copy + "/" + entry)
+        }
     }
 
     func log(_ directory: String) -> String {
