@@ -7,8 +7,8 @@ import Varlink
 /// Swift runtime, FoundationEssentials and glibc linked in), they run in the Alpine
 /// 3.20.3 minirootfs, which has musl and no glibc, under Debian's runc.
 ///
-/// The static release builds take minutes on this machine (runcs 140 s, ctrs 107 s
-/// with other builds running), so the suite runs only when CONTAIRD_STATIC_TESTS=1.
+/// The static release builds take minutes on this machine (3 minutes for the suite from
+/// a cold scratch path), so it runs only when CONTAIRD_STATIC_TESTS=1 (.ci/run sets it).
 /// They go to their own scratch path, CONTAIRD_STATIC_SCRATCH or `.build-static`, so
 /// they never disturb the debug build. contaird does not link statically with Debian's
 /// libcurl.a (docs/static-binaries.md says why): it runs on Alpine with its glibc and
