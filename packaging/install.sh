@@ -47,9 +47,15 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+# The init system that booted this machine (each leaves its mark in /run), else the
+# only one installed, else none.
 if [ -z "$init" ]; then
     if [ -d /run/systemd/system ]; then init=systemd
-    elif command -v openrc-run >/dev/null 2>&1 || [ -d /run/openrc ]; then init=openrc
+    elif [ -e /run/openrc/softlevel ]; then init=openrc
+    elif command -v openrc-run >/dev/null 2>&1 && ! command -v systemctl >/dev/null 2>&1
+    then init=openrc
+    elif command -v systemctl >/dev/null 2>&1 && ! command -v openrc-run >/dev/null 2>&1
+    then init=systemd
     else init=none
     fi
 fi
