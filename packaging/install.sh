@@ -163,7 +163,10 @@ do_install() {
     echo "$prefix/share/contaird/install-manifest" >> "$manifest"
     create_group || echo "install.sh: warning: only root can use the socket until" \
         "the contaird group exists" >&2
-    echo "installed contaird into ${destdir:-/}$prefix ($init service files)"
+    case "$init" in
+        none) echo "installed contaird into ${destdir:-/}$prefix (no service files)" ;;
+        *) echo "installed contaird into ${destdir:-/}$prefix ($init service files)" ;;
+    esac
     if [ -z "$destdir" ]; then
         case "$init" in
             openrc) echo "start it at boot with:" \
