@@ -48,7 +48,13 @@ struct OpenRCTests {
         let directory = try PackagingEnvironment.temporaryDirectory("pkg-openrc")
         let suffix = PackagingEnvironment.uniqueSuffix()
         let cgroupParent = "/pkg-openrc-" + suffix
-        let namespace = try PrivateMountNamespace()
+        let namespace: PrivateMountNamespace
+        do {
+            namespace = try PrivateMountNamespace()
+        } catch {
+            try? FileSystem.removeTree(directory)
+            throw error
+        }
         let socket = directory + "/s.sock"
         var containerPid: pid_t = 0
         defer {
