@@ -206,7 +206,11 @@ do_uninstall() {
     if [ -z "$destdir" ] && getent group contaird >/dev/null 2>&1; then
         groupdel contaird 2>/dev/null || delgroup contaird 2>/dev/null || true
     fi
-    echo "removed contaird, its settings, its data and its group"
+    if [ -n "$destdir" ]; then
+        echo "removed contaird, its settings and its data from $destdir"
+    else
+        echo "removed contaird, its settings, its data and its group"
+    fi
 }
 
 case "$action" in

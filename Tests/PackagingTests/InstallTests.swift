@@ -4,8 +4,9 @@ import Testing
 
 /// packaging/install.sh into a temporary DESTDIR: the layout it puts in place, the
 /// prefix written into the service files, and what --uninstall and --purge remove.
-/// `make install` builds release binaries first (minutes here), so it is not run by the
-/// suite: it only forwards PREFIX, DESTDIR and INIT to this same script.
+/// `make install` builds release binaries first (3 minutes here), so the suite does not
+/// run it: it forwards PREFIX, DESTDIR and INIT to this same script (checked by hand:
+/// `make install DESTDIR=... INIT=openrc` then `make uninstall DESTDIR=... PURGE=1`).
 @Suite("install.sh")
 struct InstallTests {
     static let installScript = PackagingEnvironment.packageRoot + "/packaging/install.sh"
