@@ -33,6 +33,11 @@ let package = Package(
         .target(name: "SystemKit", dependencies: ["CShim"]),
         .testTarget(name: "SystemKitTests", dependencies: ["SystemKit", "CShim"]),
 
+        // JSON values, a strict parser and a serializer, and Codable bridging: for the
+        // binaries that must not pay for Foundation (runcs, ctrs, the monitor).
+        // (Tested through Varlink, whose messages they are: Tests/VarlinkTests/JSONTests.)
+        .target(name: "JSON"),
+
         .target(name: "CommandLineKit"),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
 
@@ -42,7 +47,7 @@ let package = Package(
         // varlink: the protocol layer of contaird's socket API (docs/varlink.md), the
         // definitions of that API (docs/api, embedded as ContairdAPI), and a server of
         // org.varlink.certification proving the layer against the reference client.
-        .target(name: "Varlink", dependencies: ["SystemKit", "CShim"]),
+        .target(name: "Varlink", dependencies: ["JSON", "SystemKit", "CShim"]),
         .target(name: "ContairdAPI"),
         .executableTarget(
             name: "varlink-certification-server",
@@ -51,7 +56,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VarlinkTests",
-            dependencies: ["Varlink", "ContairdAPI", "SystemKit"]
+            dependencies: ["Varlink", "JSON", "ContairdAPI", "SystemKit"]
         ),
 
         // PID 1 of containers run with --init: a static C reaper that runs in any image.
@@ -84,13 +89,13 @@ let package = Package(
         // launch it and talk to it. The monitor is linked as a fully static executable:
         // with glibc's loader gone it costs about a third of the private memory of a
         // -static-stdlib build (docs/monitor.md, "Memory").
-        .target(name: "MonitorClient", dependencies: ["SystemKit", "CShim"]),
+        .target(name: "MonitorClient", dependencies: ["JSON", "SystemKit", "CShim"]),
         .executableTarget(
             name: "contaird-monitor",
-            dependencies: ["MonitorClient", "SystemKit", "CShim"],
+            dependencies: ["MonitorClient", "JSON", "SystemKit", "CShim"],
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
-        .testTarget(name: "MonitorTests", dependencies: ["MonitorClient", "SystemKit"]),
+        .testTarget(name: "MonitorTests", dependencies: ["MonitorClient", "JSON", "SystemKit"]),
 
         // The daemon (issue 5): containers, tasks, the socket API, and its executable.
         .target(name: "ContainerService",

@@ -30,6 +30,8 @@ int cshim_signal_pipe_install(const int *signals, int count) {
     action.sa_handler = signal_pipe_handler;
     action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
+    sigset_t caught;
+    sigemptyset(&caught);
     for (int index = 0; index < count; index++) {
         if (sigaction(signals[index], &action, NULL) != 0) {
             int saved = errno;
@@ -39,7 +41,10 @@ int cshim_signal_pipe_install(const int *signals, int count) {
             errno = saved;
             return -1;
         }
+        sigaddset(&caught, signals[index]);
     }
+    // A parent may have left them blocked (the mask survives exec).
+    sigprocmask(SIG_UNBLOCK, &caught, NULL);
     return fds[0];
 }
 

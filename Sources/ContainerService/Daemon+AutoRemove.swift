@@ -4,32 +4,54 @@ import Glibc
 import Musl
 #endif
 
-/// `--rm` waits for the client: a container made with autoRemove is deleted once its
-/// process has exited *and* Wait has been answered (io.contaird.Tasks), so that
-/// `ctrs run --rm`, which calls Wait when the output ends, always gets the exit status.
-/// A container nobody waits for (`run -d --rm`) is deleted after a grace period.
+/// `--rm` waits for an attached client: an autoRemove container started with
+/// "upgrade" (`ctrs run --rm`, which calls Wait when the output ends) is deleted once
+/// its process has exited *and* Wait has been answered (io.contaird.Tasks), so the
+/// client always gets the exit status. One started detached (`run -d --rm`) is
+/// deleted at exit; a client that never calls Wait delays the deletion by at most the
+/// grace period.
 extension Daemon {
-    /// How long an exited autoRemove container waits for a Wait to be answered.
-    static let autoRemoveGraceSeconds = 3.0
+    /// How long an exited autoRemove container waits for its client's Wait.
+    static let autoRemoveGraceSeconds = 10.0
 
-    /// Records that the Wait of container `id`'s init was answered, when it is an
-    /// autoRemove container (the removal thread consumes the record).
-    func noteWaitAnswered(_ id: String) {
-        guard let record = try? containers.get(id), record.spec.autoRemove == true else {
-            return
-        }
-        _ = answeredWaits.withLock { $0.insert(id) }
+    /// Called at an attached start of an autoRemove container: its removal will wait
+    /// for the Wait of its init.
+    func expectWait(_ id: String) {
+        autoRemoveWaits.withLock { $0[id] = false }
     }
 
-    /// Returns once a Wait for `id` has been answered or the grace period is over.
+    /// Undoes `expectWait` when the start failed.
+    func forgetWait(_ id: String) {
+        autoRemoveWaits.withLock { _ = $0.removeValue(forKey: id) }
+    }
+
+    /// Records that the Wait of container `id`'s init was answered.
+    func noteWaitAnswered(_ id: String) {
+        autoRemoveWaits.withLock { waits in
+            if waits[id] != nil {
+                waits[id] = true
+            }
+        }
+    }
+
+    /// Returns once no Wait is expected for `id`, one has been answered, or the grace
+    /// period is over.
     func awaitWaitAnswer(_ id: String) {
         var waited = 0.0
         while waited < Self.autoRemoveGraceSeconds {
-            if answeredWaits.withLock({ $0.remove(id) }) != nil {
+            let done = autoRemoveWaits.withLock { waits in
+                guard let answered = waits[id] else { return true }
+                if answered {
+                    waits[id] = nil
+                }
+                return answered
+            }
+            if done {
                 return
             }
             usleep(10_000)
             waited += 0.01
         }
+        forgetWait(id)
     }
 }

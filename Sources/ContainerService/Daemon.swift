@@ -25,9 +25,9 @@ public final class Daemon: Sendable {
     let server: VarlinkServer
     let lock: DirectoryLock
     let containerLocks = Mutex<[String: ContainerLock]>([:])
-    /// Containers made with autoRemove whose init's Wait has been answered (see
-    /// Daemon+AutoRemove.swift).
-    let answeredWaits = Mutex<Set<String>>([])
+    /// autoRemove containers started by an attached client, and whether the Wait of
+    /// their init has been answered (see Daemon+AutoRemove.swift).
+    let autoRemoveWaits = Mutex<[String: Bool]>([:])
     let startedAt = Logger.timestamp()
 
     public init(configuration: DaemonConfiguration) throws {

@@ -135,10 +135,22 @@ struct TasksEndpoint {
             if !FileSystem.exists(bundle + "/config.json") {
                 try daemon.prepareBundle(record)
             }
-            return try tasks.start(
-                record, bundle: bundle, terminalSize: record.spec.terminalSize,
-                attach: (stdin: parameters.stdin ?? record.spec.stdin ?? record.spec.tty ?? false,
-                         wanted: upgrade))
+            // Before the start: the process may exit before tasks.start returns.
+            let expectsWait = upgrade && record.spec.autoRemove == true
+            if expectsWait {
+                daemon.expectWait(id)
+            }
+            do {
+                return try tasks.start(
+                    record, bundle: bundle, terminalSize: record.spec.terminalSize,
+                    attach: (stdin: parameters.stdin ?? record.spec.stdin ?? record.spec.tty ?? false,
+                             wanted: upgrade))
+            } catch {
+                if expectsWait {
+                    daemon.forgetWait(id)
+                }
+                throw error
+            }
         }
         guard let stream else {
             try replier.reply(["pid": .int(Int64(pid))])

@@ -29,6 +29,11 @@ final class LayerApplier {
     /// Directory times to set once all entries are in (writing children changes them).
     private var directoryTimes: [(components: [String], times: [timespec])] = []
     private var entryName = ""
+    /// The parent directory of the last entry: its path as written, its resolved path
+    /// and an open descriptor in this layer. Entries of one directory follow each other
+    /// in a tar, so most entries reuse it. Dropped after any entry that removes,
+    /// links or hides something, since those can change how a path resolves.
+    private var cachedParent: (written: [String], resolved: [String], fd: Int32)?
 
     /// `upper` is the layer's empty directory (the caller keeps it open), `lowers` the
     /// paths of the layers beneath, topmost first.
@@ -36,6 +41,10 @@ final class LayerApplier {
         self.layer = layer
         self.upper = upper
         self.roots = LayerStack(upper: upper, lowerPaths: lowers)
+    }
+
+    deinit {
+        forgetParent()
     }
 
     /// Applies every entry of `reader`.
@@ -63,6 +72,9 @@ final class LayerApplier {
             return
         }
 
+        if name == ".wh..wh..opq" || name.hasPrefix(".wh.") || entry.hardlinkTarget != nil {
+            forgetParent()
+        }
         if name == ".wh..wh..opq" {
             let parent = try resolveParent(components)
             let directory = try openUpperDirectory(parent)
@@ -77,19 +89,27 @@ final class LayerApplier {
             return
         }
 
-        let parent = try resolveParent(components)
-        let directory = try openUpperDirectory(parent)
-        defer { close(directory) }
         if let target = entry.hardlinkTarget {
+            let parent = try resolveParent(components)
+            let directory = try openUpperDirectory(parent)
+            defer { close(directory) }
             try hardLink(directory, name, target: target)
             return
         }
 
+        let written = Array(components.dropLast())
+        let (parent, directory) = try parentDirectory(written, components)
         var existing = stat()
         let exists = fstatat(directory, name, &existing, AT_SYMLINK_NOFOLLOW) == 0
         let existingIsDirectory = exists && (existing.st_mode & S_IFMT) == S_IFDIR
-        if exists && !(entry.type == S_IFDIR && existingIsDirectory) {
+        let replaces = exists && !(entry.type == S_IFDIR && existingIsDirectory)
+        if replaces {
             try remove(directory, name)
+        }
+        defer {
+            if replaces || entry.type == S_IFLNK {
+                forgetParent()
+            }
         }
 
         switch entry.type {
@@ -102,9 +122,20 @@ final class LayerApplier {
                 }
             }
             let child = try check("openat") { LayerTree.openDirectory(directory, name) }
-            defer { close(child) }
-            try setMetadata(child, entry, path: entry.path)
+            do throws(ImageStoreError) {
+                try setMetadata(child, entry, path: entry.path)
+            } catch {
+                close(child)
+                throw error
+            }
             directoryTimes.append((parent + [name], [entry.accessTime, entry.modificationTime]))
+            // The next entries are most likely inside this directory.
+            if !replaces {
+                forgetParent()
+                cachedParent = (components, parent + [name], child)
+            } else {
+                close(child)
+            }
         case S_IFREG:
             try writeFile(directory, name, entry, reader)
         case S_IFLNK:
@@ -126,6 +157,28 @@ final class LayerApplier {
     }
 
     // MARK: - Paths
+
+    /// The resolved path and open descriptor of the parent of `components`, from the
+    /// cache when the previous entry had the same parent as written.
+    private func parentDirectory(_ written: [String], _ components: [String])
+        throws(ImageStoreError) -> (resolved: [String], fd: Int32)
+    {
+        if let cached = cachedParent, cached.written == written {
+            return (cached.resolved, cached.fd)
+        }
+        forgetParent()
+        let resolved = try resolveParent(components)
+        let fd = try openUpperDirectory(resolved)
+        cachedParent = (written, resolved, fd)
+        return (resolved, fd)
+    }
+
+    private func forgetParent() {
+        if let cached = cachedParent {
+            close(cached.fd)
+            cachedParent = nil
+        }
+    }
 
     /// The entry's path as components: relative, without `.`; `..` and absolute paths
     /// are refused.

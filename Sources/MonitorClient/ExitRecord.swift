@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import JSON
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -37,17 +38,17 @@ public struct ExitRecord: Equatable, Sendable {
 
     public var json: JSONValue {
         .object([
-            ("pid", .integer(Int64(pid))),
-            ("exitCode", .integer(Int64(exitCode))),
-            ("signal", .integer(Int64(signal))),
-            ("time", .string(time)),
+            "pid": .int(Int64(pid)),
+            "exitCode": .int(Int64(exitCode)),
+            "signal": .int(Int64(signal)),
+            "time": .string(time),
         ])
     }
 
     /// The record in `json`, nil when a member is missing.
     public init?(json: JSONValue) {
-        guard let pid = json["pid"]?.integerValue, let code = json["exitCode"]?.integerValue,
-              let signal = json["signal"]?.integerValue, let time = json["time"]?.stringValue
+        guard let pid = json["pid"]?.intValue, let code = json["exitCode"]?.intValue,
+              let signal = json["signal"]?.intValue, let time = json["time"]?.stringValue
         else {
             return nil
         }
@@ -66,7 +67,7 @@ public struct ExitRecord: Equatable, Sendable {
             }
             throw .system(error)
         }
-        guard let json = try? JSONValue.parse(bytes), let record = ExitRecord(json: json) else {
+        guard let json = try? JSONParser.parse(bytes), let record = ExitRecord(json: json) else {
             throw .corruptFile(path)
         }
         return record
@@ -74,6 +75,6 @@ public struct ExitRecord: Equatable, Sendable {
 
     /// Writes the record to `path` atomically and durably (fsync of file and directory).
     public func write(_ path: String) throws(SystemError) {
-        try FileSystem.writeAtomically(path, text: json.encoded + "\n")
+        try FileSystem.writeAtomically(path, text: json.jsonText + "\n")
     }
 }

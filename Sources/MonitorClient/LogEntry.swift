@@ -1,3 +1,4 @@
+import JSON
 import SystemKit
 
 /// One entry of a container's output log (see docs/monitor.md, "The output log").
@@ -16,7 +17,7 @@ public struct LogEntry: Equatable, Sendable {
 
     /// The entry in one line of the log, nil for a line that is not one.
     public init?(line: some StringProtocol) {
-        guard let json = try? JSONValue.parse(String(line)),
+        guard let json = try? JSONParser.parse(String(line)),
               let time = json["time"]?.stringValue, let text = json["log"]?.stringValue
         else {
             return nil

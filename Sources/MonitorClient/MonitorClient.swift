@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import JSON
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -59,11 +60,11 @@ public enum MonitorClient {
         while waitpid(firstPid, &status, 0) < 0 && currentErrno() == EINTR {}
 
         let reply = try readReady(ready.read, spec: spec)
-        if reply["ok"]?.boolValue == true, let pid = reply["pid"]?.integerValue {
+        if reply["ok"]?.boolValue == true, let pid = reply["pid"]?.intValue {
             return MonitorHandle(stateDirectory: spec.stateDirectory,
                                  pid: Int32(truncatingIfNeeded: pid))
         }
-        throw .createFailed(id: spec.id, message: reply["error"]?.stringValue ?? reply.encoded)
+        throw .createFailed(id: spec.id, message: reply["error"]?.stringValue ?? reply.jsonText)
     }
 
     /// The monitor's report on its ready pipe: one JSON line.
@@ -84,7 +85,7 @@ public enum MonitorClient {
                                  + spec.stateDirectory + "/" + MonitorFiles.monitorLog)
         }
         do {
-            return try JSONValue.parse(line)
+            return try JSONParser.parse(line)
         } catch {
             throw .protocolViolation("ready report: \(error)")
         }

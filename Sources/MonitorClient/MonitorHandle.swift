@@ -1,3 +1,4 @@
+import JSON
 import SystemKit
 
 /// One container's monitor, reached through the socket in its state directory.
@@ -24,7 +25,7 @@ public struct MonitorHandle: Sendable {
     public func status() throws(MonitorError) -> MonitorStatus {
         let reply = try call("status", [])
         guard let status = MonitorStatus(json: reply) else {
-            throw .protocolViolation("status reply \(reply.encoded)")
+            throw .protocolViolation("status reply \(reply.jsonText)")
         }
         return status
     }
@@ -47,15 +48,15 @@ public struct MonitorHandle: Sendable {
         guard let line = try? MonitorProtocol.readLine(connection), !line.isEmpty else {
             return try recordedExit(exec: exec)
         }
-        guard let reply = try? JSONValue.parse(line) else {
+        guard let reply = try? JSONParser.parse(line) else {
             throw .protocolViolation("wait reply " + String(decoding: line, as: UTF8.self))
         }
         guard reply["ok"]?.boolValue == true else {
             throw .requestFailed(operation: "wait",
-                                 message: reply["error"]?.stringValue ?? reply.encoded)
+                                 message: reply["error"]?.stringValue ?? reply.jsonText)
         }
         guard let exit = reply["exit"], let record = ExitRecord(json: exit) else {
-            throw .protocolViolation("wait reply \(reply.encoded)")
+            throw .protocolViolation("wait reply \(reply.jsonText)")
         }
         return record
     }
@@ -87,8 +88,8 @@ public struct MonitorHandle: Sendable {
     /// Sets the terminal size of the container (or of the exec'd process `exec`); valid
     /// before `start`, so that the process's first look at its terminal is already right.
     public func resize(rows: UInt16, cols: UInt16, exec: String? = nil) throws(MonitorError) {
-        var arguments: [(String, JSONValue)] = [("rows", .integer(Int64(rows))),
-                                                ("cols", .integer(Int64(cols)))]
+        var arguments: [(String, JSONValue)] = [("rows", .int(Int64(rows))),
+                                                ("cols", .int(Int64(cols)))]
         if let exec {
             arguments.append(("exec", .string(exec)))
         }
@@ -97,7 +98,7 @@ public struct MonitorHandle: Sendable {
 
     /// Sends `signal` to the container's init, or to all its processes (`runtime kill`).
     public func kill(signal: Int32, all: Bool = false) throws(MonitorError) {
-        _ = try call("kill", [("signal", .integer(Int64(signal))), ("all", .bool(all))])
+        _ = try call("kill", [("signal", .int(Int64(signal))), ("all", .bool(all))])
     }
 
     /// Closes the stdin of the container (or of the exec'd process `exec`).
@@ -134,8 +135,8 @@ public struct MonitorHandle: Sendable {
     }
 
     static func pid(in reply: JSONValue) throws(MonitorError) -> Int32 {
-        guard let pid = reply["pid"]?.integerValue else {
-            throw .protocolViolation("exec reply without a pid: \(reply.encoded)")
+        guard let pid = reply["pid"]?.intValue else {
+            throw .protocolViolation("exec reply without a pid: \(reply.jsonText)")
         }
         return Int32(truncatingIfNeeded: pid)
     }
@@ -161,8 +162,8 @@ public struct MonitorHandle: Sendable {
             throw .notRunning(stateDirectory: stateDirectory)
         }
         do {
-            let request = JSONValue.object([("op", .string(operation))] + arguments)
-            try connection.writeAll(request.encoded + "\n")
+            let request = JSONValue.object(JSONObject([("op", .string(operation))] + arguments))
+            try connection.writeAll(request.jsonText + "\n")
         } catch {
             connection.close()
             throw .system(error)
@@ -176,7 +177,7 @@ public struct MonitorHandle: Sendable {
             guard let line = try MonitorProtocol.readLine(connection) else {
                 throw MonitorError.notRunning(stateDirectory: stateDirectory)
             }
-            guard let parsed = try? JSONValue.parse(line) else {
+            guard let parsed = try? JSONParser.parse(line) else {
                 throw MonitorError.protocolViolation(
                     "reply to \(operation): " + String(decoding: line, as: UTF8.self))
             }
@@ -188,7 +189,7 @@ public struct MonitorHandle: Sendable {
         guard reply["ok"]?.boolValue == true else {
             connection.close()
             throw .requestFailed(operation: operation,
-                                 message: reply["error"]?.stringValue ?? reply.encoded)
+                                 message: reply["error"]?.stringValue ?? reply.jsonText)
         }
         return (reply, connection)
     }

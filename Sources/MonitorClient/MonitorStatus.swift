@@ -1,3 +1,5 @@
+import JSON
+
 /// What a monitor reports about its container.
 public struct MonitorStatus: Equatable, Sendable {
     public enum State: String, Sendable {
@@ -34,21 +36,21 @@ public struct MonitorStatus: Equatable, Sendable {
     public var json: JSONValue {
         var members: [(String, JSONValue)] = [
             ("state", .string(state.rawValue)),
-            ("pid", .integer(Int64(pid))),
-            ("monitorPid", .integer(Int64(monitorPid))),
+            ("pid", .int(Int64(pid))),
+            ("monitorPid", .int(Int64(monitorPid))),
             ("tty", .bool(terminal)),
             ("execs", .array(runningExecs.map { .string($0) })),
         ]
         if let exit {
             members.append(("exit", exit.json))
         }
-        return .object(members)
+        return .object(JSONObject(members))
     }
 
     public init?(json: JSONValue) {
         guard let stateName = json["state"]?.stringValue, let state = State(rawValue: stateName),
-              let pid = json["pid"]?.integerValue,
-              let monitorPid = json["monitorPid"]?.integerValue,
+              let pid = json["pid"]?.intValue,
+              let monitorPid = json["monitorPid"]?.intValue,
               let terminal = json["tty"]?.boolValue
         else {
             return nil

@@ -28,6 +28,11 @@ enum ContainerCgroup {
         guard let path = state.cgroupsPath else {
             return
         }
+        try destroy(path: path)
+    }
+
+    /// Removes the cgroup at `path` in every hierarchy; a missing one is fine.
+    static func destroy(path: String) throws(RuntimeError) {
         do {
             try CgroupManager(path: path).destroy()
         } catch {

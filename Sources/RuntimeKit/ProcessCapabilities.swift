@@ -18,32 +18,24 @@ enum ProcessCapabilities {
         }
     }
 
-    /// After setuid: sets all five sets to what config.json lists. The kernel raises an
-    /// ambient capability only when it is also permitted and inheritable; one that is
-    /// not is left out with a warning (the returned text), as runc 1.1 does, because
-    /// `runc spec` configurations list ambient capabilities without inheritable ones.
+    /// After setuid: sets all five sets to what config.json lists. What the kernel cannot
+    /// grant (an unknown name, an ambient capability that is not also permitted and
+    /// inheritable, as in `runc spec`'s default) is left out and returned as a warning,
+    /// as runc does.
     static func apply(_ capabilities: Spec.Capabilities?) throws(RuntimeError) -> String? {
         guard let capabilities else {
             return nil
         }
-        let permitted = Set(capabilities.permitted ?? [])
-        let inheritable = Set(capabilities.inheritable ?? [])
-        let wanted = capabilities.ambient ?? []
-        let ambient = wanted.filter { permitted.contains($0) && inheritable.contains($0) }
         let sets = CapabilitySets(
             bounding: capabilities.bounding ?? [], effective: capabilities.effective ?? [],
             inheritable: capabilities.inheritable ?? [], permitted: capabilities.permitted ?? [],
-            ambient: ambient)
+            ambient: capabilities.ambient ?? [])
+        let warnings: [String]
         do {
-            try Capabilities.apply(sets)
+            warnings = try Capabilities.apply(sets)
         } catch {
             throw RuntimeError(.internal, "apply capabilities: \(error)")
         }
-        let skipped = wanted.filter { !ambient.contains($0) }
-        guard !skipped.isEmpty else {
-            return nil
-        }
-        return "ambient capabilities " + skipped.joined(separator: ", ")
-            + " not raised: an ambient capability must also be permitted and inheritable"
+        return warnings.isEmpty ? nil : warnings.joined(separator: "; ")
     }
 }

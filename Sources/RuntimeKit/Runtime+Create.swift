@@ -56,15 +56,17 @@ extension Runtime {
 
         let launcher = try InitLauncher(spec: spec, preserveFDs: options.preserveFDs)
         let pid = try launcher.spawn()
+        let cgroupsPath = ContainerCgroup.path(for: spec, id: id)
         var ready = false
         defer {
+            // A failed create leaves nothing: no init, no cgroup (even a half-made one).
             if !ready {
                 Glibc.kill(pid, SIGKILL)
                 _ = HostProcess.waitForChild(pid)
+                try? ContainerCgroup.destroy(path: cgroupsPath)
             }
         }
 
-        let cgroupsPath = ContainerCgroup.path(for: spec, id: id)
         try ContainerCgroup.create(for: spec, id: id, pid: pid)
 
         let plan = InitPlan(id: id, bundle: bundle, configPath: configPath, rootfs: rootfs,

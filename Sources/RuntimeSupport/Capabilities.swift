@@ -66,21 +66,28 @@ public enum Capabilities {
         }
     }
 
-    /// Gives the calling thread exactly `sets`: drops every capability outside the bounding
-    /// set, sets the effective, permitted and inheritable sets in one capset, then raises
-    /// the ambient ones. Capabilities newer than the running kernel are left out, as an
-    /// older kernel cannot hold them.
+    /// Gives the calling thread the capabilities of `sets`: drops every capability outside
+    /// the bounding set, sets the effective, permitted and inheritable sets in one capset,
+    /// then raises the ambient ones. Returns warnings for what could not be granted.
+    ///
+    /// As the runtime spec asks (and runc does), a capability that cannot be granted is a
+    /// warning, not a failure: a name Linux does not define, one newer than the running
+    /// kernel, and an ambient capability the kernel refuses to raise (it must be both
+    /// permitted and inheritable). A bounding set that cannot shrink or a capset the
+    /// kernel refuses is an error: going on would give the container more than asked.
     ///
     /// Dropping from the bounding set needs CAP_SETPCAP in the effective set, so the
     /// bounding set goes first, while the process still has it; ambient capabilities must
     /// already be permitted and inheritable, so they go last.
-    public static func apply(_ sets: CapabilitySets) throws {
+    @discardableResult
+    public static func apply(_ sets: CapabilitySets) throws -> [String] {
         let last = lastSupported
-        let bounding = try mask(sets.bounding, upTo: last)
-        let effective = try mask(sets.effective, upTo: last)
-        let permitted = try mask(sets.permitted, upTo: last)
-        let inheritable = try mask(sets.inheritable, upTo: last)
-        let ambient = try mask(sets.ambient, upTo: last)
+        var warnings: [String] = []
+        let bounding = mask(sets.bounding, upTo: last, warnings: &warnings)
+        let effective = mask(sets.effective, upTo: last, warnings: &warnings)
+        let permitted = mask(sets.permitted, upTo: last, warnings: &warnings)
+        let inheritable = mask(sets.inheritable, upTo: last, warnings: &warnings)
+        let ambient = mask(sets.ambient, upTo: last, warnings: &warnings)
 
         // After setuid to another user (with PR_SET_KEEPCAPS) the effective set is empty
         // while the permitted one is kept: make the permitted ones effective again, so
@@ -109,24 +116,32 @@ public enum Capabilities {
         }
         for number in 0...last where ambient & (1 << UInt64(number)) != 0 {
             if cshim_prctl(Prctl.ambient, Prctl.ambientRaise, UInt(number), 0, 0) != 0 {
-                throw CapabilityError.refused(
-                    call: "prctl PR_CAP_AMBIENT_RAISE", capability: names[Int(number)],
-                    errno: currentErrno())
+                let reason = String(cString: strerror(currentErrno()))
+                warnings.append(
+                    "ambient capability \(names[Int(number)]) not raised: \(reason)"
+                        + " (an ambient capability must also be permitted and inheritable)")
             }
         }
+
+        // A name listed in several sets is reported once.
+        var seen = Set<String>()
+        return warnings.filter { seen.insert($0).inserted }
     }
 
-    /// The bit mask of `names`; names unknown to Linux throw, names the kernel is too old
-    /// for are left out.
-    static func mask(_ names: [String], upTo last: Int32) throws -> UInt64 {
+    /// The bit mask of `names`. Names Linux does not define and names the kernel is too
+    /// old for are left out, each with a warning.
+    static func mask(_ names: [String], upTo last: Int32, warnings: inout [String]) -> UInt64 {
         var result: UInt64 = 0
         for name in names {
             guard let number = number(named: name) else {
-                throw CapabilityError.unknown(name: name)
+                warnings.append("unknown capability \"\(name)\" ignored")
+                continue
             }
-            if number <= last {
-                result |= 1 << UInt64(number)
+            if number > last {
+                warnings.append("capability \(name) is not known to this kernel, ignored")
+                continue
             }
+            result |= 1 << UInt64(number)
         }
         return result
     }

@@ -1,14 +1,10 @@
 /// A capability set that cannot be applied.
 public enum CapabilityError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A name that is no Linux capability.
-    case unknown(name: String)
     /// The kernel refused a change; `call` is the operation, `capability` the name.
     case refused(call: String, capability: String, errno: Int32)
 
     public var description: String {
         switch self {
-        case .unknown(let name):
-            return "unknown capability \"\(name)\""
         case .refused(let call, let capability, let code):
             return "\(call) \(capability): \(String(cString: strerror(code)))"
         }

@@ -33,12 +33,11 @@ public struct CgroupDeviceRule: Sendable, Equatable {
         return "\(kind) \(majorText):\(minorText) \(access ?? "rwm")"
     }
 
-    /// The devices every container gets whatever its config says: deny everything, then
-    /// allow the device nodes a runtime creates in /dev (null, zero, full, tty, random,
-    /// urandom, the devpts ptmx and pseudo-terminals) and the console. A runtime puts these
-    /// before the config's own rules.
-    public static let defaultRules: [CgroupDeviceRule] = [
-        CgroupDeviceRule(allow: false, access: "rwm"),
+    /// The devices every container may use whatever its config says: the nodes a runtime
+    /// creates in /dev (null, zero, full, random, urandom, tty, console, the devpts ptmx
+    /// and pseudo-terminals). A runtime appends them after the config's own rules, which
+    /// usually begin by denying every device, so that these stay allowed.
+    public static let defaultAllowed: [CgroupDeviceRule] = [
         CgroupDeviceRule(allow: true, type: "c", major: 1, minor: 3, access: "rwm"),
         CgroupDeviceRule(allow: true, type: "c", major: 1, minor: 5, access: "rwm"),
         CgroupDeviceRule(allow: true, type: "c", major: 1, minor: 7, access: "rwm"),

@@ -6,9 +6,6 @@ public enum CgroupError: Error, Sendable, Equatable, CustomStringConvertible {
     case controllerUnavailable(controller: String, path: String)
     /// The freezer did not reach the wanted state within the time allowed.
     case freezeTimedOut(path: String, state: String)
-    /// Device rules on cgroup v2 need a BPF device program, which this library does not
-    /// attach.
-    case deviceRulesUnsupported(path: String)
     /// A resource value that the kernel cannot express.
     case invalidValue(name: String, value: String)
     /// A path that would leave the hierarchy ("..") or is empty.
@@ -22,9 +19,6 @@ public enum CgroupError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cgroup controller \"\(controller)\" is not available in \"\(path)\""
         case .freezeTimedOut(let path, let state):
             return "cgroup \"\(path)\" did not become \(state) in time"
-        case .deviceRulesUnsupported(let path):
-            return "device rules are not supported on cgroup v2 (cgroup \"\(path)\"):"
-                + " they need a BPF device program, which runcs does not attach"
         case .invalidValue(let name, let value):
             return "invalid cgroup value \(name)=\"\(value)\""
         case .invalidPath(let path):

@@ -1,12 +1,13 @@
 import SystemKit
 
 extension CgroupManager {
-    /// Writes every non-nil field of `resources` into the cgroup's files.
+    /// Writes every field of `resources` that is set into the cgroup's files.
     func apply(_ resources: CgroupResources) throws {
+        let settled = resources.withUnsetValuesRemoved
         if isUnified {
-            try applyUnified(resources)
+            try applyUnified(settled)
         } else {
-            try applyLegacy(resources)
+            try applyLegacy(settled)
         }
     }
 
@@ -79,8 +80,12 @@ extension CgroupManager {
             try write(memory, "memory.soft_limit_in_bytes", String(reservation))
         }
 
+        // A kernel booted without swap accounting has no memsw files and cannot limit
+        // swap; the memory limit still holds, so the swap value is passed over, as runc
+        // does, rather than failing every container that states one.
         let swapFile = "memory.memsw.limit_in_bytes"
-        switch (resources.memoryLimit, resources.memorySwap) {
+        let swapLimit = FileSystem.exists(memory + "/" + swapFile) ? resources.memorySwap : nil
+        switch (resources.memoryLimit, swapLimit) {
         case (let limit?, let swap?):
             let current = try readNumber(memory + "/" + swapFile) ?? UInt64.max
             let wanted = swap < 0 ? UInt64.max : UInt64(swap)
@@ -150,7 +155,7 @@ extension CgroupManager {
         let directory = directories[0]
         let cgroup = directory.path
         if !resources.devices.isEmpty {
-            throw CgroupError.deviceRulesUnsupported(path: cgroup)
+            try CgroupDeviceProgram(rules: resources.devices).attach(to: cgroup)
         }
         try enableUnifiedControllers(Self.unifiedControllers(for: resources), for: directory)
 
@@ -160,7 +165,8 @@ extension CgroupManager {
         if let limit = resources.memoryLimit {
             try write(cgroup, "memory.max", limit < 0 ? "max" : String(limit))
         }
-        if let swap = resources.memorySwap {
+        // As on v1, a kernel without swap accounting has no file to write.
+        if let swap = resources.memorySwap, FileSystem.exists(cgroup + "/memory.swap.max") {
             try write(cgroup, "memory.swap.max", try unifiedSwap(swap, resources, cgroup))
         }
 

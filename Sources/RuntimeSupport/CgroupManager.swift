@@ -77,7 +77,7 @@ public final class CgroupManager: Sendable {
         try apply(resources)
     }
 
-    /// Moves process `pid` (and, on v1, only that process's thread group) into the cgroup.
+    /// Moves process `pid`, with all its threads, into the cgroup in every hierarchy.
     public func add(pid: pid_t) throws {
         for directory in directories {
             try FileSystem.writeKnob(directory.path + "/cgroup.procs", String(pid))
@@ -102,7 +102,9 @@ public final class CgroupManager: Sendable {
     ///
     /// With SIGKILL on v2 the kernel does it in one step (`cgroup.kill`). Otherwise the
     /// cgroup is frozen while the signals go out, so a process cannot fork a child that the
-    /// listing missed, then thawed so the signals are delivered.
+    /// listing missed, then thawed so the signals are delivered. A cgroup that was frozen
+    /// (a paused container) stays frozen, its signals pending until it is resumed, except
+    /// for SIGKILL: frozen v1 tasks die only once thawed.
     public func killAll(signal: Int32) throws {
         if signal == SIGKILL, let directory = directories.first, isUnified,
             FileSystem.exists(directory.path + "/cgroup.kill")
@@ -112,6 +114,7 @@ public final class CgroupManager: Sendable {
         }
 
         let canFreeze = freezerDirectory != nil
+        let wasFrozen = canFreeze && isFrozen
         if canFreeze {
             try freeze()
         }
@@ -121,7 +124,7 @@ public final class CgroupManager: Sendable {
                 firstError = SystemError(call: "kill", path: "pid \(pid)", errno: currentErrno())
             }
         }
-        if canFreeze {
+        if canFreeze && (!wasFrozen || signal == SIGKILL) {
             try thaw()
         }
         if let firstError {

@@ -1,6 +1,7 @@
 /// The resource limits of a container's cgroup, as OCI `linux.resources` states them.
 ///
-/// A nil field leaves the kernel's current value alone. Values keep the OCI meaning on both
+/// A nil field leaves the kernel's current value alone, and so do a zero number and an
+/// empty list, which configs write for fields they do not set. Values keep the OCI meaning on both
 /// cgroup versions; `CgroupManager` converts them for cgroup v2 (`cpuShares` becomes
 /// `cpu.weight`, `memorySwap`, which counts memory plus swap, becomes `memory.swap.max`).
 public struct CgroupResources: Sendable, Equatable {
@@ -20,7 +21,7 @@ public struct CgroupResources: Sendable, Equatable {
     public var cpus: String?
     /// The memory nodes the group may allocate from, in list format.
     public var mems: String?
-    /// The largest number of tasks; zero or less means unlimited.
+    /// The largest number of tasks; a negative value means unlimited.
     public var pidsLimit: Int64?
     /// Device access rules, applied in order.
     public var devices: [CgroupDeviceRule]
@@ -47,5 +48,26 @@ public struct CgroupResources: Sendable, Equatable {
         self.mems = mems
         self.pidsLimit = pidsLimit
         self.devices = devices
+    }
+}
+
+extension CgroupResources {
+    /// The resources with the values that mean "not set" in configs turned into nil:
+    /// zero memory limit, shares, quota, period and pids limit, and empty cpu or memory
+    /// node lists. Supervisors write such zeros for fields they leave alone (runc reads
+    /// them the same way), and writing them would, for instance, empty a v1 cpuset so
+    /// that no process could join it.
+    var withUnsetValuesRemoved: CgroupResources {
+        var settled = self
+        if memoryLimit == 0 { settled.memoryLimit = nil }
+        if memoryReservation == 0 { settled.memoryReservation = nil }
+        if memorySwap == 0 { settled.memorySwap = nil }
+        if cpuShares == 0 { settled.cpuShares = nil }
+        if cpuQuota == 0 { settled.cpuQuota = nil }
+        if cpuPeriod == 0 { settled.cpuPeriod = nil }
+        if cpus?.isEmpty == true { settled.cpus = nil }
+        if mems?.isEmpty == true { settled.mems = nil }
+        if pidsLimit == 0 { settled.pidsLimit = nil }
+        return settled
     }
 }

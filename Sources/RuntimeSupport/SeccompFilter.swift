@@ -34,13 +34,9 @@ public final class SeccompFilter {
         }
         self.context = context
 
-        do {
-            try configure(profile)
-            try addRules(profile, defaultAction: defaultAction)
-        } catch {
-            crs_seccomp_release(context)
-            throw error
-        }
+        // Once every property is set a throw runs deinit, which releases the context.
+        try configure(profile)
+        try addRules(profile, defaultAction: defaultAction)
     }
 
     deinit {

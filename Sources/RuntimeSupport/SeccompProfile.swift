@@ -28,11 +28,17 @@ public struct SeccompProfile: Sendable, Equatable {
 
     /// The profile in `json`, the text of a `linux.seccomp` object.
     public init(json: [UInt8]) throws {
-        try self.init(parsed: JSONValue(parsing: json))
+        let parsed: ProfileJSON
+        do {
+            parsed = try ProfileJSON(parsing: json)
+        } catch {
+            throw SeccompError.invalidProfile(error.description)
+        }
+        try self.init(parsed: parsed)
     }
 
-    /// The profile in an already parsed `linux.seccomp` object.
-    public init(parsed json: JSONValue) throws {
+    /// The profile in a parsed `linux.seccomp` object.
+    init(parsed json: ProfileJSON) throws {
         guard let defaultAction = json["defaultAction"]?.string else {
             throw SeccompError.invalidProfile("defaultAction is missing")
         }
@@ -43,7 +49,7 @@ public struct SeccompProfile: Sendable, Equatable {
         self.syscalls = try (json["syscalls"]?.array ?? []).map(SeccompRule.init(parsed:))
     }
 
-    static func strings(_ value: JSONValue?, _ field: String) throws -> [String] {
+    static func strings(_ value: ProfileJSON?, _ field: String) throws -> [String] {
         guard let value, value != .null else { return [] }
         guard let items = value.array else {
             throw SeccompError.invalidProfile("\(field) is not an array")
@@ -56,7 +62,7 @@ public struct SeccompProfile: Sendable, Equatable {
         }
     }
 
-    static func errno(_ value: JSONValue?, _ field: String) throws -> UInt32? {
+    static func errno(_ value: ProfileJSON?, _ field: String) throws -> UInt32? {
         guard let value, value != .null else { return nil }
         guard let number = value.uint64, number <= 0xFFFF else {
             throw SeccompError.invalidProfile("\(field) is not an errno number")
@@ -84,7 +90,7 @@ public struct SeccompRule: Sendable, Equatable {
         self.args = args
     }
 
-    init(parsed json: JSONValue) throws {
+    init(parsed json: ProfileJSON) throws {
         names = try SeccompProfile.strings(json["names"], "syscalls.names")
         if let single = json["name"]?.string {
             names.append(single)
@@ -114,7 +120,7 @@ public struct SeccompArgument: Sendable, Equatable {
         self.op = op
     }
 
-    init(parsed json: JSONValue) throws {
+    init(parsed json: ProfileJSON) throws {
         guard let index = json["index"]?.uint64, index < 6 else {
             throw SeccompError.invalidProfile("an argument index is missing or above 5")
         }
@@ -128,7 +134,7 @@ public struct SeccompArgument: Sendable, Equatable {
         self.valueTwo = try Self.number(json["valueTwo"])
     }
 
-    private static func number(_ value: JSONValue?) throws -> UInt64 {
+    private static func number(_ value: ProfileJSON?) throws -> UInt64 {
         guard let value, value != .null else { return 0 }
         if let unsigned = value.uint64 { return unsigned }
         if let signed = value.int64 { return UInt64(bitPattern: signed) }

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import JSON
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -89,7 +90,7 @@ final class LogWriter {
     {
         let name = stream == .standardOutput ? "stdout" : "stderr"
         return "{\"time\":\"\(Clock.timestamp())\",\"stream\":\"\(name)\",\"log\":"
-            + JSONValue.quoted(String(decoding: bytes, as: UTF8.self)) + "}\n"
+            + JSONValue.string(String(decoding: bytes, as: UTF8.self)).jsonText + "}\n"
     }
 }
 

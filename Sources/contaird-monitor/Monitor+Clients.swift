@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import JSON
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -158,7 +159,7 @@ extension Monitor {
 
     /// Queues a reply line; `closeAfter` ends the connection once it is written.
     func reply(_ client: Client, _ members: [(String, JSONValue)] = [], closeAfter: Bool = true) {
-        client.pending += Array((JSONValue.object([("ok", .bool(true))] + members).encoded
+        client.pending += Array((JSONValue.object(JSONObject([("ok", .bool(true))] + members)).jsonText
                                  + "\n").utf8)
         client.closeWhenFlushed = closeAfter
         client.closeDeadline = closeAfter ? Self.now() + Self.closeGraceMilliseconds : 0
@@ -166,8 +167,8 @@ extension Monitor {
     }
 
     func reply(_ client: Client, error message: String) {
-        client.pending += Array((JSONValue.object([("ok", .bool(false)),
-                                                   ("error", .string(message))]).encoded
+        client.pending += Array((JSONValue.object(["ok": .bool(false),
+                                                   "error": .string(message)]).jsonText
                                  + "\n").utf8)
         client.closeWhenFlushed = true
         client.closeDeadline = Self.now() + Self.closeGraceMilliseconds

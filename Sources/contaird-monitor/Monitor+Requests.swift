@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import JSON
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -21,7 +22,7 @@ extension Monitor {
     func handleRequest(_ line: [UInt8], from client: Client) {
         let request: JSONValue
         do {
-            request = try JSONValue.parse(line)
+            request = try JSONParser.parse(line)
         } catch {
             reply(client, error: "\(error)")
             return
@@ -69,7 +70,7 @@ extension Monitor {
         guard case .object(let members) = status.json else {
             return []
         }
-        return members
+        return members.map { ($0.key, $0.value) }
     }
 
     /// The container's init, or the exec'd process named by `exec`.
@@ -79,7 +80,7 @@ extension Monitor {
         }
         guard let id = exec.stringValue,
               let process = execs.first(where: { $0.execID == id }) else {
-            throw RequestError(message: "no exec \(exec.encoded) in container \(options.id)")
+            throw RequestError(message: "no exec \(exec.jsonText) in container \(options.id)")
         }
         return process
     }
@@ -106,7 +107,7 @@ extension Monitor {
     }
 
     func resize(_ target: SupervisedProcess, _ request: JSONValue) throws {
-        guard let rows = request["rows"]?.integerValue, let cols = request["cols"]?.integerValue,
+        guard let rows = request["rows"]?.intValue, let cols = request["cols"]?.intValue,
               rows > 0, rows <= 65535, cols > 0, cols <= 65535 else {
             throw RequestError(message: "resize needs rows and cols between 1 and 65535")
         }
@@ -119,7 +120,7 @@ extension Monitor {
     }
 
     func kill(_ request: JSONValue) throws {
-        guard let signal = request["signal"]?.integerValue, signal > 0, signal < 65 else {
+        guard let signal = request["signal"]?.intValue, signal > 0, signal < 65 else {
             throw RequestError(message: "kill needs a signal number between 1 and 64")
         }
         var arguments = ["kill"]
@@ -135,7 +136,7 @@ extension Monitor {
         if let id = exec?.stringValue, !execs.contains(where: { $0.execID == id }),
            MonitorFiles.isValidIdentifier(id) {
             guard let record = try? ExitRecord.read(MonitorFiles.execExit(id)) else {
-                throw RequestError(message: "no exec \(exec!.encoded) in container \(options.id)")
+                throw RequestError(message: "no exec \(exec!.jsonText) in container \(options.id)")
             }
             reply(client, [("exit", record.json)])
             return

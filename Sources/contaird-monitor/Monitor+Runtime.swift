@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import JSON
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -59,7 +60,7 @@ extension Monitor {
             client.target = process
             client.sendsInput = standardInput
         }
-        reply(client, [("pid", .integer(Int64(process.pid))), ("tty", .bool(process.terminal))],
+        reply(client, [("pid", .int(Int64(process.pid))), ("tty", .bool(process.terminal))],
               closeAfter: !attach)
         claimEarlyExit(process)
     }

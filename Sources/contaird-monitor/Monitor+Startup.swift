@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import JSON
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -60,7 +61,7 @@ extension Monitor {
             fail(options, "\(error)")
         }
         report(options.readyDescriptor, [("ok", .bool(true)),
-                                         ("pid", .integer(Int64(monitor.container.pid)))])
+                                         ("pid", .int(Int64(monitor.container.pid)))])
         if let ready = options.readyDescriptor {
             _ = close(ready)
         }
@@ -140,7 +141,7 @@ extension Monitor {
         guard let descriptor else {
             return
         }
-        let line = JSONValue.object(members).encoded + "\n"
+        let line = JSONValue.object(JSONObject(members)).jsonText + "\n"
         try? FileDescriptor(rawValue: descriptor).writeAll(line)
     }
 

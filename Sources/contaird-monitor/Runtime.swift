@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import JSON
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -85,7 +86,7 @@ struct Runtime {
         guard let last = lines.last else {
             return nil
         }
-        if let json = try? JSONValue.parse(String(last)), let message = json["msg"]?.stringValue {
+        if let json = try? JSONParser.parse(String(last)), let message = json["msg"]?.stringValue {
             return message
         }
         return logfmtMessage(last) ?? String(last)

@@ -49,7 +49,9 @@ func runCapabilities(_ arguments: [String]) throws {
         try Syscall.check("setuid") { setuid(uid) }
         try Capabilities.setKeepOnSetuid(false)
     }
-    try Capabilities.apply(sets)
+    for warning in try Capabilities.apply(sets) {
+        say("warning: " + warning)
+    }
 
     if rest.first == "--", rest.count >= 2 {
         let program = Array(rest.dropFirst())

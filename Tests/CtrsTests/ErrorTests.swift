@@ -30,6 +30,11 @@ struct ErrorTests {
                                         "no-such-command"])
         #expect(notFound.status == 127)
 
+        let notExecutable = try daemon.ctrs(["run", "--rm", daemon.image, "nx-\(suffix)",
+                                             "/etc/passwd"])
+        #expect(notExecutable.status == 126, "\(notExecutable.stderr)")
+        #expect(notExecutable.stderr.contains("/etc/passwd"))
+
         let unknown = try daemon.ctrs(["task", "start", "nothing-\(suffix)"])
         #expect(unknown.status == 125)
         #expect(unknown.stderr.contains("nothing-\(suffix)"))
@@ -52,5 +57,18 @@ struct ErrorTests {
         let version = try PrivateDaemon.ctrs(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.hasPrefix("ctrs version "))
+    }
+
+    @Test(.enabled(if: FileSystem.exists("/usr/bin/setpriv"), "needs setpriv (util-linux)"))
+    func aUserOutsideTheGroupIsToldToJoinIt() throws {
+        let daemon = try PrivateDaemon.current()
+        let result = try Subprocess.run([
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            CtrsEnvironment.ctrs, "--socket", daemon.socket, "container", "ls",
+        ])
+        let stderr = String(decoding: result.error, as: UTF8.self)
+        #expect(result.status == 125)
+        #expect(stderr.contains("permission denied on \(daemon.socket)"), "\(stderr)")
+        #expect(stderr.contains("join the contaird group"))
     }
 }

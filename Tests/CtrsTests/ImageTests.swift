@@ -72,6 +72,17 @@ struct ImageTests {
         #expect(quiet.status == 0)
         #expect(quiet.stdout.isEmpty)
 
+        // On a terminal: a progress bar per blob, redrawn in place.
+        let pane = try TerminalTests.TmuxPane(columns: 120, rows: 20)
+        defer { pane.close() }
+        let latest = "127.0.0.1:\(port)/library/alpine:latest"
+        try pane.type("\(CtrsEnvironment.ctrs) --socket \(daemon.socket) image pull "
+            + "--plain-http --all-platforms \(latest); echo rc=$?")
+        try pane.expectLine("rc=0") { $0 == "rc=0" }
+        let shown = try pane.lines()
+        #expect(shown.filter { $0.contains(" layer [") && $0.hasSuffix(" done") }.count == 2,
+                "\(shown)")
+
         let run = try daemon.ctrs(["run", "--rm", reference, "pulled-" +
                                    CtrsEnvironment.uniqueSuffix(), "cat", "/etc/alpine-release"])
         #expect(run.stdout == "3.20.3\n", "\(run.stderr)")

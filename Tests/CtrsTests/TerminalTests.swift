@@ -13,11 +13,24 @@ struct TerminalTests {
 
         init(columns: Int, rows: Int) throws {
             server = "ctrs-test-" + CtrsEnvironment.uniqueSuffix()
-            try tmux(["new-session", "-d", "-x", "\(columns)", "-y", "\(rows)", "sh"])
+            // Spawned with no blocked signals: the server and its shells inherit the mask,
+            // and a shell that blocks SIGHUP outlives kill-server.
+            let client = try PrivateDaemon.spawn(
+                ["/usr/bin/tmux", "-L", server, "new-session", "-d", "-x", "\(columns)",
+                 "-y", "\(rows)", "sh"],
+                output: "/dev/null")
+            var status: Int32 = 0
+            while waitpid(client, &status, 0) < 0 && errno == EINTR {}
+            guard status == 0 else {
+                throw SetupFailure("tmux new-session failed with status \(status)")
+            }
         }
 
+        /// Kills the server and removes its socket, which kill-server leaves behind.
         func close() {
             _ = try? Subprocess.run(["tmux", "-L", server, "kill-server"])
+            let directory = getenv("TMUX_TMPDIR").map { String(cString: $0) } ?? "/tmp"
+            unlink("\(directory)/tmux-\(getuid())/\(server)")
         }
 
         @discardableResult
@@ -67,8 +80,8 @@ struct TerminalTests {
         let pane = try TmuxPane(columns: 100, rows: 30)
         defer { pane.close() }
         let id = "b1-" + CtrsEnvironment.uniqueSuffix()
-        let before = daemon.directory + "/stty-before"
-        let after = daemon.directory + "/stty-after"
+        let before = daemon.directory + "/stty-before-" + id
+        let after = daemon.directory + "/stty-after-" + id
 
         try pane.type("stty -g > \(before); \(CtrsEnvironment.ctrs) --socket \(daemon.socket) "
             + "run --tty --rm \(daemon.image) \(id) sh; echo rc=$?; stty -g > \(after)")
@@ -110,8 +123,8 @@ struct TerminalTests {
         let pane = try TmuxPane(columns: 100, rows: 30)
         defer { pane.close() }
         let id = "term-" + CtrsEnvironment.uniqueSuffix()
-        let before = daemon.directory + "/stty-before"
-        let after = daemon.directory + "/stty-after"
+        let before = daemon.directory + "/stty-before-" + id
+        let after = daemon.directory + "/stty-after-" + id
 
         try pane.type("stty -g > \(before); \(CtrsEnvironment.ctrs) --socket \(daemon.socket) "
             + "run -t \(daemon.image) \(id) sh; echo rc=$?; stty -g > \(after)")
@@ -129,5 +142,22 @@ struct TerminalTests {
         // The container goes on without its client.
         #expect(try daemon.ctrs(["task", "ls", "-q"]).stdout.split(separator: "\n")
             .contains(Substring(id)))
+    }
+
+    @Test func aFailedStartRestoresTheTerminalAndExits127() throws {
+        let daemon = try PrivateDaemon.current()
+        let pane = try TmuxPane(columns: 100, rows: 30)
+        defer { pane.close() }
+        let id = "failed-" + CtrsEnvironment.uniqueSuffix()
+        let before = daemon.directory + "/stty-before-" + id
+        let after = daemon.directory + "/stty-after-" + id
+
+        try pane.type("stty -g > \(before); \(CtrsEnvironment.ctrs) --socket \(daemon.socket) "
+            + "run -t --rm \(daemon.image) \(id) /no/such/shell; echo rc=$?; stty -g > \(after)")
+        try pane.expectLine("rc=127") { $0.hasSuffix("rc=127") }
+        #expect(daemon.eventually { FileSystem.exists(after) })
+        usleep(100_000)
+        #expect(try FileSystem.readText(after) == (try FileSystem.readText(before)))
+        #expect(!(try daemon.ctrs(["container", "ls", "-q"]).stdout.contains(id)))
     }
 }

@@ -100,6 +100,20 @@ import SystemKit
     }
 
     @Test(arguments: snapshotters)
+    func symlinkReplacedByADirectoryBetweenTwoWritesThroughIt(
+        _ snapshotter: SnapshotterKind
+    ) throws {
+        try withImage(snapshotter, """
+            [[d('usr'), d('usr/lib'), l('lib', 'usr/lib')],
+             [f('lib/a', 'through the link'), d('lib'), f('lib/b', 'in the directory')]]
+            """) { (view: String) throws in
+            #expect(try FileSystem.readText(view + "/usr/lib/a") == "through the link")
+            #expect(try Self.names(view + "/lib") == ["b"])
+            #expect(!FileSystem.exists(view + "/usr/lib/b"))
+        }
+    }
+
+    @Test(arguments: snapshotters)
     func duplicateEntriesLastWins(_ snapshotter: SnapshotterKind) throws {
         try withImage(snapshotter, """
             [[f('dup', 'one'), f('dup', 'two', mode=0o600), d('x'), f('x', 'file'),

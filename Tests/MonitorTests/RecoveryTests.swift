@@ -1,3 +1,4 @@
+import JSON
 import Glibc
 import MonitorClient
 import SystemKit
@@ -29,7 +30,7 @@ import Testing
         }
 
         let report = read(ready.read, until: "\n")
-        let reply = try JSONValue.parse(report)
+        let reply = try JSONParser.parse(report)
         try #require(reply["ok"]?.boolValue == true, "monitor reported \(report)")
         let monitor = try MonitorClient.connect(container.stateDirectory)
         try monitor.start()

@@ -1,3 +1,4 @@
+import JSON
 import Glibc
 import MonitorClient
 import SystemKit
@@ -120,7 +121,7 @@ struct TestContainer {
     }
 
     static func process(_ arguments: [String], terminal: Bool) -> String {
-        let list = arguments.map { JSONValue.string($0).encoded }.joined(separator: ", ")
+        let list = arguments.map { JSONValue.string($0).jsonText }.joined(separator: ", ")
         return """
             {"terminal": \(terminal), "user": {"uid": 0, "gid": 0}, "args": [\(list)],
              "env": ["PATH=/bin", "TERM=xterm"], "cwd": "/", "noNewPrivileges": true}

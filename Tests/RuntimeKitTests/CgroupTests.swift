@@ -16,7 +16,7 @@ struct CgroupTests {
         let container = try TestContainer(args: ["sh", "-c", script])
         defer { container.cleanUp() }
         let id = container.makeID("cgroup")
-        let cgroupsPath = "/runcs-test/\(id)"
+        let cgroupsPath = "/runcs-test-\(id)"
         container.spec.linux?.cgroupsPath = cgroupsPath
         container.spec.linux?.namespaces?.append(Spec.Namespace(type: "cgroup"))
         container.spec.linux?.resources?.memory = Spec.Memory(limit: 64 << 20)

@@ -31,6 +31,9 @@ final class TestContainer: @unchecked Sendable {
         spec = Spec.makeDefault()
         spec.process?.terminal = false
         spec.process?.args = args
+        // A cgroup of its own at the top level, which runcs delete removes whole: the
+        // default, /runcs/<id>, would leave the shared /runcs parent behind.
+        spec.linux?.cgroupsPath = "/" + String(directory.split(separator: "/").last!)
         try FileSystem.createDirectory("\(directory)/bundle/rootfs/bin")
         try FileSystem.createDirectory("\(directory)/bundle/rootfs/tmp")
         try Self.copyFile("/bin/busybox", to: "\(rootfs)/bin/busybox", mode: 0o755)

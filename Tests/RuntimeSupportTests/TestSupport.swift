@@ -84,6 +84,29 @@ enum TestSupport {
         return "/" + directory + "/runtime-support-probe"
     }
 
+    /// Runs `arguments` and returns what it wrote to stdout and stderr.
+    static func spawnOutput(_ arguments: [String]) throws -> String {
+        let output = try pipe()
+        let pid = try spawn(arguments, output: output.write, error: output.write)
+        close(output.write)
+        defer { close(output.read) }
+        let text = readAll(output.read)
+        wait(pid)
+        return text
+    }
+
+    /// Everything readable from `fd` until end of file.
+    static func readAll(_ fd: Int32) -> String {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let got = read(fd, &buffer, buffer.count)
+            if got <= 0 { break }
+            bytes += buffer[0..<got]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Runs the probe with `arguments`; returns its wait status and what it wrote to
     /// stdout and stderr.
     static func runProbe(_ arguments: [String]) throws -> (status: Int32, output: String) {
@@ -93,15 +116,9 @@ enum TestSupport {
         let output = try pipe()
         let pid = try spawn([probePath] + arguments, output: output.write, error: output.write)
         close(output.write)
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let got = read(output.read, &buffer, buffer.count)
-            if got <= 0 { break }
-            bytes += buffer[0..<got]
-        }
+        let text = readAll(output.read)
         close(output.read)
-        return (wait(pid), String(decoding: bytes, as: UTF8.self))
+        return (wait(pid), text)
     }
 
     /// Waits for `pid` and returns its raw wait status.

@@ -1,6 +1,6 @@
-// C helpers of RuntimeSupport: the capset system call, and libseccomp reached through
-// dlopen so that binaries start (and run containers without seccomp) on hosts where
-// libseccomp is not installed.
+// C helpers of RuntimeSupport: the capset and bpf system calls, and libseccomp reached
+// through dlopen so that binaries start (and run containers without seccomp) on hosts
+// where libseccomp is not installed.
 #ifndef CRUNTIME_SUPPORT_H
 #define CRUNTIME_SUPPORT_H
 
@@ -40,5 +40,16 @@ uint32_t crs_seccomp_arch_native(void);
 int crs_seccomp_attr_set(void *context, int attribute, uint32_t value);
 int crs_seccomp_load(void *context);
 void crs_seccomp_release(void *context);
+
+/// Loads `count` eBPF instructions (8 bytes each, `struct bpf_insn`) as a
+/// BPF_PROG_TYPE_CGROUP_DEVICE program. Returns the program's fd (close-on-exec) or -1
+/// with errno; the verifier's complaint, if any, is written to `log`.
+int crs_bpf_load_device_program(const void *instructions, unsigned int count, char *log,
+                                unsigned int log_size);
+
+/// Attaches program `program_fd` to the cgroup directory `cgroup_fd` as its device
+/// filter (BPF_CGROUP_DEVICE), replacing a program attached the same way before.
+/// Returns 0 or -1 with errno.
+int crs_bpf_attach_device_program(int program_fd, int cgroup_fd);
 
 #endif

@@ -5,7 +5,8 @@
 
 /// Creates a non-blocking, close-on-exec pipe and installs a handler for each of the
 /// `count` signals in `signals` that writes the signal's number, as one byte, into it.
-/// Returns the pipe's reading end, or -1 with errno. Installing again replaces the
+/// The signals are unblocked as well (a parent may have left them blocked). Returns the
+/// pipe's reading end, or -1 with errno. Installing again replaces the
 /// previous pipe's handlers but not the pipe, which the caller closes.
 int cshim_signal_pipe_install(const int *signals, int count);
 

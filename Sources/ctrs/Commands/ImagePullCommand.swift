@@ -9,7 +9,8 @@ enum ImagePullCommand: Command {
     static let summary = "pull an image from a registry"
     static let usage = "[OPTIONS] REFERENCE"
     static let options: [ArgumentParser.Option] = [
-        .init("platform", value: "OS/ARCH[/VARIANT]", help: "the platform (default: the daemon's)"),
+        .init("platform", value: "OS/ARCH[/VARIANT]",
+              help: "the platform (default: the daemon's)"),
         .init("all-platforms", help: "pull every platform of an index"),
         .init("plain-http", help: "talk HTTP, not HTTPS (a registry on loopback)"),
         .init("user", value: "USER[:PASSWORD]", help: "registry credentials"),
@@ -30,8 +31,8 @@ enum ImagePullCommand: Command {
             parameters["password"] = password.map { .string($0) }
         }
         let quiet = arguments.flag("quiet")
-        var display = PullProgressDisplay(
-            style: quiet ? .silent : (StandardStreams.isTerminal(.standardOutput) ? .bars : .lines))
+        let terminal = StandardStreams.isTerminal(.standardOutput)
+        var display = PullProgressDisplay(style: quiet ? .silent : terminal ? .bars : .lines)
         var image: JSONObject?
         try context.connect().stream("io.contaird.Images.Pull", parameters) { reply in
             for progress in reply["progress"]?.arrayValue ?? [] {

@@ -38,7 +38,8 @@ enum InfoCommand: Command {
             "Root Dir: \(text("rootDirectory"))",
             "State Dir: \(text("stateDirectory"))",
             "Socket: \(text("socketPath"))",
-            "Daemon PID: \(number("pid")), started \(Formatting.time(info["startedAt"]?.stringValue))",
+            "Daemon PID: \(number("pid"))",
+            "Started: \(Formatting.time(info["startedAt"]?.stringValue))",
         ]
         StandardStreams.printLine(lines.joined(separator: "\n"))
         return 0

@@ -52,14 +52,14 @@ enum RunCommand: Command {
                                       forwardInput: forwardInput, control: control)
         try session.prepare()
         defer { session.finish() }
-        var connection: VarlinkUpgradedConnection?
-        try start(id, control, autoRemove: arguments.flag("rm")) { () throws(CtrsFailure) in
-            connection = try streaming.upgrade(
+        let connection = try start(id, control, autoRemove: arguments.flag("rm")) {
+            () throws(CtrsFailure) in
+            try streaming.upgrade(
                 "io.contaird.Tasks.Start", ["id": .string(id), "stdin": .bool(forwardInput)]
             ).connection
         }
-        let status = try session.relayAndWait(connection!)
-        if arguments.flag("rm") {
+        let status = try session.relayAndWait(connection)
+        if arguments.flag("rm") && session.endedBySignal == nil {
             awaitRemoval(id, control)
         }
         return status
@@ -80,11 +80,12 @@ enum RunCommand: Command {
 
     /// Runs `body`, which starts the task; when that fails, a container made with
     /// `--rm` is deleted again, since it never ran.
-    static func start(_ id: String, _ control: DaemonConnection, autoRemove: Bool,
-                      _ body: () throws(CtrsFailure) -> Void) throws(CtrsFailure)
-    {
+    static func start<Started>(
+        _ id: String, _ control: DaemonConnection, autoRemove: Bool,
+        _ body: () throws(CtrsFailure) -> Started
+    ) throws(CtrsFailure) -> Started {
         do {
-            try body()
+            return try body()
         } catch {
             if autoRemove {
                 _ = try? control.call("io.contaird.Containers.Delete",

@@ -7,7 +7,8 @@ enum TaskKillCommand: Command {
     static let summary = "send a signal (SIGTERM by default) to containers' processes"
     static let usage = "[OPTIONS] ID..."
     static let options: [ArgumentParser.Option] = [
-        .init("signal", "s", value: "SIGNAL", help: "the signal: a name (KILL, SIGKILL) or number"),
+        .init("signal", "s", value: "SIGNAL",
+              help: "the signal: a name (KILL, SIGKILL) or a number"),
         .init("all", "a", help: "signal every process of the container"),
         .init("exec-id", value: "EXEC", help: "signal this exec process"),
     ]

@@ -21,6 +21,8 @@ final class AttachedSession {
     let forwardInput: Bool
     /// The connection for Resize, Kill and Wait (the upgraded one carries only bytes).
     let control: DaemonConnection
+    /// The signal that ended the session before the process did (it runs on).
+    private(set) var endedBySignal: Int32?
     private var terminal: Terminal?
     private var signals: SignalPipe?
 
@@ -76,6 +78,7 @@ final class AttachedSession {
             signals: signals, onSignal: { [unowned self] signal in handle(signal) })
         switch try relay.run() {
         case .stoppedBySignal(let signal):
+            endedBySignal = signal
             return 128 + signal
         case .outputEnded:
             break

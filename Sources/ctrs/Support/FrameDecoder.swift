@@ -16,12 +16,12 @@ struct FrameDecoder {
 
     private var buffer: [UInt8] = []
 
-    /// Adds `bytes` and returns every frame they complete.
+    /// Adds `bytes` and returns every frame they complete, in order.
     mutating func feed<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws(MalformedFrame)
-        -> [(Stream, ArraySlice<UInt8>)]
+        -> [(Stream, [UInt8])]
     {
         buffer.append(contentsOf: bytes)
-        var frames: [(Stream, ArraySlice<UInt8>)] = []
+        var frames: [(Stream, [UInt8])] = []
         var offset = 0
         while buffer.count - offset >= Self.headerSize {
             guard let stream = Stream(rawValue: buffer[offset]) else {
@@ -35,15 +35,10 @@ struct FrameDecoder {
             guard end <= buffer.count else {
                 break
             }
-            frames.append((stream, buffer[(offset + Self.headerSize)..<end]))
+            frames.append((stream, Array(buffer[(offset + Self.headerSize)..<end])))
             offset = end
         }
-        if offset > 0 {
-            let rest = Array(buffer[offset...])
-            let complete = frames.map { ($0.0, ArraySlice(Array($0.1))) }
-            buffer = rest
-            return complete
-        }
+        buffer.removeFirst(offset)
         return frames
     }
 

@@ -13,7 +13,8 @@ enum JSONPrinter {
             return "[\n" + items.joined(separator: ",\n") + "\n" + closing + "]"
         case .object(let object) where !object.isEmpty:
             let items = object.map { key, member in
-                padding + JSONValue.string(key).jsonText + ": " + indented(member, level: level + 1)
+                let name = JSONValue.string(key).jsonText
+                return padding + name + ": " + indented(member, level: level + 1)
             }
             return "{\n" + items.joined(separator: ",\n") + "\n" + closing + "}"
         default:

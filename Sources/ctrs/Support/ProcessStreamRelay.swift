@@ -32,6 +32,8 @@ struct ProcessStreamRelay {
     let signals: SignalPipe?
     let onSignal: (Int32) -> Bool
 
+    /// Output bytes that came behind the upgrade reply, delivered first.
+    private var pendingOutput: [UInt8]
     private var toProcess: [UInt8]
     private var inputOpen: Bool
     private var inputShutDown = false
@@ -51,12 +53,11 @@ struct ProcessStreamRelay {
         self.pendingOutput = pending
     }
 
-    private var pendingOutput: [UInt8]
-
     /// Relays until the process's output ends or a signal stops it.
     mutating func run() throws(CtrsFailure) -> Outcome {
-        let flags = fcntlFlags(connection)
-        _ = cshimSetFlags(connection, flags | O_NONBLOCK)
+        // Non-blocking, so that input waits in `toProcess` instead of blocking the loop.
+        let flags = cshim_fcntl_int(connection.rawValue, F_GETFL, 0)
+        _ = cshim_fcntl_int(connection.rawValue, F_SETFL, flags | O_NONBLOCK)
         if !pendingOutput.isEmpty {
             try deliver(pendingOutput)
             pendingOutput = []
@@ -87,6 +88,9 @@ struct ProcessStreamRelay {
                     read(connection.rawValue, $0.baseAddress, $0.count)
                 }
                 if count == 0 {
+                    guard tty || !frames.hasPartialFrame else {
+                        throw CtrsFailure("the daemon closed the output in the middle of a frame")
+                    }
                     return .outputEnded
                 }
                 if count < 0 {
@@ -176,13 +180,5 @@ struct ProcessStreamRelay {
         }
         inputShutDown = true
         _ = shutdown(connection.rawValue, Int32(SHUT_WR))
-    }
-
-    private func fcntlFlags(_ descriptor: FileDescriptor) -> Int32 {
-        cshim_fcntl_int(descriptor.rawValue, F_GETFL, 0)
-    }
-
-    private func cshimSetFlags(_ descriptor: FileDescriptor, _ flags: Int32) -> Int32 {
-        cshim_fcntl_int(descriptor.rawValue, F_SETFL, flags)
     }
 }

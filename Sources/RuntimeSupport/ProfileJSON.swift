@@ -1,69 +1,70 @@
-/// A parsed JSON document: enough of RFC 8259 to read OCI configuration fragments
-/// without Foundation (runcs must start in a few milliseconds).
-public enum JSONValue: Sendable, Equatable {
+/// A parsed JSON document: enough of RFC 8259 to read seccomp profiles without
+/// Foundation (runcs must start in a few milliseconds). Internal, so that it does not
+/// clash with the JSON types of the modules that import this one.
+enum ProfileJSON: Sendable, Equatable {
     case null
     case bool(Bool)
     /// A number kept as written, so 64-bit integers (seccomp argument values) keep every
     /// bit; see `int64`, `uint64`.
     case number(String)
     case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
+    case array([ProfileJSON])
+    case object([String: ProfileJSON])
 
     /// Parses `bytes` as one JSON value.
-    public init(parsing bytes: [UInt8]) throws(JSONError) {
-        var parser = JSONParser(bytes: bytes)
+    init(parsing bytes: [UInt8]) throws(ProfileJSONError) {
+        var parser = ProfileJSONParser(bytes: bytes)
         self = try parser.parseDocument()
     }
 
     /// The member `key` of an object; nil for other values or a missing key.
-    public subscript(key: String) -> JSONValue? {
+    subscript(key: String) -> ProfileJSON? {
         if case .object(let members) = self {
             return members[key]
         }
         return nil
     }
 
-    public var string: String? {
+    var string: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    public var array: [JSONValue]? {
+    var array: [ProfileJSON]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
-    public var bool: Bool? {
+    var bool: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
     /// The number as a signed 64-bit integer; nil when it is not one.
-    public var int64: Int64? {
+    var int64: Int64? {
         if case .number(let text) = self { return Int64(text) }
         return nil
     }
 
     /// The number as an unsigned 64-bit integer; nil when it is not one.
-    public var uint64: UInt64? {
+    var uint64: UInt64? {
         if case .number(let text) = self { return UInt64(text) }
         return nil
     }
 }
 
 /// Malformed JSON, with the byte offset where reading stopped.
-public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var offset: Int
-    public var reason: String
+struct ProfileJSONError: Error, Sendable, Equatable, CustomStringConvertible {
+    var offset: Int
+    var reason: String
 
-    public var description: String {
+    var description: String {
         "invalid json at byte \(offset): \(reason)"
     }
 }
 
 /// A recursive-descent reader over UTF-8 bytes.
-struct JSONParser {
+struct ProfileJSONParser {
     let bytes: [UInt8]
     var index = 0
     var depth = 0
@@ -72,7 +73,7 @@ struct JSONParser {
         self.bytes = bytes
     }
 
-    mutating func parseDocument() throws(JSONError) -> JSONValue {
+    mutating func parseDocument() throws(ProfileJSONError) -> ProfileJSON {
         let value = try parseValue()
         skipSpace()
         if index != bytes.count {
@@ -81,8 +82,8 @@ struct JSONParser {
         return value
     }
 
-    private func fail(_ reason: String) -> JSONError {
-        JSONError(offset: index, reason: reason)
+    private func fail(_ reason: String) -> ProfileJSONError {
+        ProfileJSONError(offset: index, reason: reason)
     }
 
     private mutating func skipSpace() {
@@ -94,7 +95,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseValue() throws(JSONError) -> JSONValue {
+    private mutating func parseValue() throws(ProfileJSONError) -> ProfileJSON {
         skipSpace()
         guard index < bytes.count else {
             throw fail("unexpected end")
@@ -120,7 +121,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func expectWord(_ word: String) throws(JSONError) {
+    private mutating func expectWord(_ word: String) throws(ProfileJSONError) {
         let utf8 = Array(word.utf8)
         guard index + utf8.count <= bytes.count,
             Array(bytes[index..<index + utf8.count]) == utf8
@@ -130,18 +131,18 @@ struct JSONParser {
         index += utf8.count
     }
 
-    private mutating func enter() throws(JSONError) {
+    private mutating func enter() throws(ProfileJSONError) {
         depth += 1
         if depth > 512 {
             throw fail("nested too deeply")
         }
     }
 
-    private mutating func parseObject() throws(JSONError) -> JSONValue {
+    private mutating func parseObject() throws(ProfileJSONError) -> ProfileJSON {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var members: [String: JSONValue] = [:]
+        var members: [String: ProfileJSON] = [:]
         skipSpace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -174,11 +175,11 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseArray() throws(JSONError) -> JSONValue {
+    private mutating func parseArray() throws(ProfileJSONError) -> ProfileJSON {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var elements: [JSONValue] = []
+        var elements: [ProfileJSON] = []
         skipSpace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
             index += 1
@@ -201,7 +202,7 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseNumber() throws(JSONError) -> JSONValue {
+    private mutating func parseNumber() throws(ProfileJSONError) -> ProfileJSON {
         let start = index
         while index < bytes.count {
             let byte = bytes[index]
@@ -222,7 +223,7 @@ struct JSONParser {
         return .number(text)
     }
 
-    private mutating func parseString() throws(JSONError) -> String {
+    private mutating func parseString() throws(ProfileJSONError) -> String {
         index += 1
         var out: [UInt8] = []
         while index < bytes.count {
@@ -267,7 +268,7 @@ struct JSONParser {
         throw fail("unterminated string")
     }
 
-    private mutating func parseHex4() throws(JSONError) -> UInt32 {
+    private mutating func parseHex4() throws(ProfileJSONError) -> UInt32 {
         guard index + 4 <= bytes.count,
             let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self),
                 radix: 16)
