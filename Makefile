@@ -7,7 +7,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 INIT ?=
 
-BIN_DIR = $(shell swift build -c release --show-bin-path)
+BIN_DIR = $(shell swift build -c release --show-bin-path 2>/dev/null)
 
 .PHONY: all install uninstall test clean
 

@@ -129,6 +129,10 @@ let package = Package(
             dependencies: ["Varlink", "CommandLineKit", "SystemKit", "CShim"],
             linkerSettings: staticStdlib),
         .testTarget(name: "CtrsTests", dependencies: ["SystemKit", "Varlink"]),
+
+        // Packaging (issue 6): install.sh, the OpenRC and systemd services, man pages, the
+        // socket's group and the static binaries on Alpine, driven through built binaries.
+        .testTarget(name: "PackagingTests", dependencies: ["SystemKit", "Varlink"]),
     ],
     swiftLanguageModes: [.v6]
 )

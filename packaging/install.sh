@@ -11,8 +11,8 @@
 #                    then not created and no service is enabled
 #   --init NAME      which service files to install (default: the init system running)
 #   --bin-dir DIR    take the binaries from DIR instead of building them
-#   --uninstall      remove what an earlier install put in place, keeping the data
-#   --purge          with --uninstall: remove /var/lib/contaird and the group too
+#   --uninstall      remove what an earlier install put in place, keeping settings and data
+#   --purge          with --uninstall: remove settings, /var/lib/contaird and the group too
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,10 +22,11 @@ init=""
 bin_dir=""
 action=install
 purge=no
-binaries="contaird ctrs runcs contaird-monitor"
+# contaird finds runcs, contaird-monitor and contaird-init beside its own executable.
+binaries="contaird ctrs runcs contaird-monitor contaird-init"
 
 usage() {
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 
@@ -46,9 +47,15 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+# The init system that booted this machine (each leaves its mark in /run), else the
+# only one installed, else none.
 if [ -z "$init" ]; then
     if [ -d /run/systemd/system ]; then init=systemd
-    elif command -v openrc-run >/dev/null 2>&1 || [ -d /run/openrc ]; then init=openrc
+    elif [ -e /run/openrc/softlevel ]; then init=openrc
+    elif command -v openrc-run >/dev/null 2>&1 && ! command -v systemctl >/dev/null 2>&1
+    then init=openrc
+    elif command -v systemctl >/dev/null 2>&1 && ! command -v openrc-run >/dev/null 2>&1
+    then init=systemd
     else init=none
     fi
 fi
@@ -90,11 +97,25 @@ put_service() {
 create_group() {
     [ -n "$destdir" ] && return 0
     getent group contaird >/dev/null 2>&1 && return 0
-    if command -v groupadd >/dev/null 2>&1; then groupadd --system contaird
-    elif command -v addgroup >/dev/null 2>&1; then addgroup -S contaird
-    else echo "install.sh: cannot create the contaird group (no groupadd or addgroup)" >&2
+    if command -v groupadd >/dev/null 2>&1; then
+        groupadd --system contaird || return 1
+    elif command -v addgroup >/dev/null 2>&1; then
+        addgroup -S contaird || return 1
+    else
+        echo "install.sh: cannot create the contaird group: no groupadd or addgroup" >&2
+        return 1
     fi
-    echo "created group contaird: add users with 'usermod -aG contaird NAME' (or addgroup NAME contaird)"
+    echo "created group contaird: add users with 'usermod -aG contaird NAME'" \
+        "(Alpine: 'addgroup NAME contaird'), then log in again"
+}
+
+# Where systemd looks for units of this prefix: its own lib directory for /usr and
+# /usr/local, the administrator's directory for any other prefix.
+systemd_unit_dir() {
+    case "$prefix" in
+        /usr|/usr/local) echo "$prefix/lib/systemd/system" ;;
+        *) echo /etc/systemd/system ;;
+    esac
 }
 
 find_binaries() {
@@ -131,45 +152,64 @@ do_install() {
             put_config "$top/packaging/openrc/contaird.confd" /etc/conf.d/contaird
             ;;
         systemd)
+            units=$(systemd_unit_dir)
             put_service 0644 "$top/packaging/systemd/contaird.service" \
-                /lib/systemd/system/contaird.service
-            put 0644 "$top/packaging/systemd/contaird.socket" /lib/systemd/system/contaird.socket
+                "$units/contaird.service"
+            put 0644 "$top/packaging/systemd/contaird.socket" "$units/contaird.socket"
             put_config "$top/packaging/openrc/contaird.confd" /etc/default/contaird
             ;;
         none) ;;
     esac
     echo "$prefix/share/contaird/install-manifest" >> "$manifest"
-    create_group
-    echo "installed contaird into ${destdir:-/}$prefix ($init service files)"
+    create_group || echo "install.sh: warning: only root can use the socket until" \
+        "the contaird group exists" >&2
+    case "$init" in
+        none) echo "installed contaird into ${destdir:-/}$prefix (no service files)" ;;
+        *) echo "installed contaird into ${destdir:-/}$prefix ($init service files)" ;;
+    esac
     if [ -z "$destdir" ]; then
         case "$init" in
-            openrc) echo "start it at boot with: rc-update add contaird boot && rc-service contaird start" ;;
-            systemd) echo "start it at boot with: systemctl enable --now contaird.socket contaird.service" ;;
+            openrc) echo "start it at boot with:" \
+                "rc-update add contaird boot && rc-service contaird start" ;;
+            systemd) echo "start it at boot with:" \
+                "systemctl enable --now contaird.socket contaird.service" ;;
         esac
     fi
 }
 
+# The settings files install.sh may have put in place; kept unless purging.
+config_files="/etc/conf.d/contaird /etc/default/contaird"
+
 do_uninstall() {
-    if [ ! -f "$manifest" ]; then
+    if [ ! -f "$manifest" ] && [ "$purge" = no ]; then
         echo "install.sh: nothing to uninstall: no manifest at $manifest" >&2
         exit 1
     fi
     # Settings files stay unless purging, like a package manager's remove.
-    while IFS= read -r path; do
-        case "$path" in
-            /etc/conf.d/contaird|/etc/default/contaird) [ "$purge" = yes ] || continue ;;
-        esac
+    if [ -f "$manifest" ]; then
+        while IFS= read -r path; do
+            case " $config_files " in
+                *" $path "*) [ "$purge" = yes ] || continue ;;
+            esac
+            rm -f "$root$path"
+        done < "$manifest"
+        rmdir "$root$prefix/share/contaird" 2>/dev/null || true
+    fi
+    if [ "$purge" = no ]; then
+        echo "removed contaird; settings and data stay (/var/lib/contaird, --purge removes them)"
+        return 0
+    fi
+    for path in $config_files; do
         rm -f "$root$path"
-    done < "$manifest"
-    rmdir "$root$prefix/share/contaird" 2>/dev/null || true
-    if [ "$purge" = yes ]; then
-        rm -rf "$root/var/lib/contaird"
-        if [ -z "$destdir" ] && getent group contaird >/dev/null 2>&1; then
-            groupdel contaird 2>/dev/null || delgroup contaird 2>/dev/null || true
-        fi
-        echo "removed contaird, its data and its group"
+    done
+    rm -rf "$root/var/lib/contaird" "$root/var/log/contaird.log"
+    if [ -z "$destdir" ] && getent group contaird >/dev/null 2>&1; then
+        groupdel contaird 2>/dev/null || delgroup contaird 2>/dev/null || true
+    fi
+    if [ -n "$destdir" ]; then
+        echo "removed contaird, its settings and its data from $destdir"
     else
-        echo "removed contaird; images and containers stay in /var/lib/contaird (--purge removes them)"
+        echo "removed contaird, its settings, its data and its group"
     fi
 }
 

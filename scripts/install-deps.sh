@@ -17,6 +17,12 @@ packages="$packages busybox-static tmux iproute2 util-linux procps python3 pytho
 packages="$packages docker-registry skopeo apache2-utils openssl"
 # Monitor and daemon tests also drive Debian's runc, the reference runtime.
 packages="$packages runc"
+# Packaging tests: the OpenRC service run for real with Debian's openrc (it installs
+# beside systemd and does not become init), the man pages rendered by man-db and
+# groff, real users and groups for the socket's permissions (passwd).
+packages="$packages openrc man-db groff-base passwd"
+# contaird on Alpine carries its glibc and libraries (packaging/bundle-libraries.sh).
+packages="$packages patchelf"
 if [ "${1:-}" = "--bench" ]; then
     packages="$packages crun containerd podman hyperfine debootstrap"
 fi

@@ -60,10 +60,16 @@ if "$bin/ctrs" image inspect alpine >/dev/null 2>&1; then
     :
 elif timeout 60 "$bin/ctrs" image pull docker.io/library/alpine:latest 2>/dev/null; then
     :
-elif [ -n "$archive" ]; then
-    "$bin/ctrs" image import "$archive"
-elif [ -f "$shared" ]; then
-    "$bin/ctrs" image import "$shared"
+elif [ -n "$archive" ] || [ -f "$shared" ]; then
+    # An archive may name only alpine:3.20.3 (docker save): `alpine` must still resolve.
+    imported=$("$bin/ctrs" image import "${archive:-$shared}" | awk '/^imported/ { print $2; exit }')
+    if [ -z "$imported" ]; then
+        echo "try.sh: importing ${archive:-$shared} failed" >&2
+        exit 1
+    fi
+    if ! "$bin/ctrs" image inspect alpine >/dev/null 2>&1; then
+        "$bin/ctrs" image tag "$imported" docker.io/library/alpine:latest
+    fi
 else
     echo "offline and no archive: building an image from the host's busybox-static"
     "$top/scripts/make-busybox-image.sh" "$dir/busybox.tar" docker.io/library/busybox:local
