@@ -42,7 +42,10 @@ if ! "$bin/ctrs" version >/dev/null 2>&1; then
     "$bin/contaird" --socket "$socket" --root "$dir/root" --state "$dir/state" \
         --log-level info >>"$dir/contaird.log" 2>&1 &
     daemon=$!
-    trap 'kill "$daemon" 2>/dev/null' EXIT
+    # Stop the private daemon on the way out, and remove the containers' cgroup parent
+    # it made if nothing is left in it.
+    trap 'kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null
+          rmdir /sys/fs/cgroup/*/contaird /sys/fs/cgroup/contaird 2>/dev/null' EXIT
     i=0
     until "$bin/ctrs" version >/dev/null 2>&1; do
         i=$((i + 1))

@@ -109,7 +109,8 @@ public enum APIError {
     }
 
     public static func invalidContent(_ subject: String, _ message: String) -> VarlinkError {
-        error("Images", "InvalidContent", ["subject": .string(subject), "message": .string(message)])
+        error("Images", "InvalidContent",
+              ["subject": .string(subject), "message": .string(message)])
     }
 
     public static func platformNotFound(_ name: String, platform: String, _ message: String)

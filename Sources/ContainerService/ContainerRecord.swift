@@ -37,6 +37,9 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
                 || (0x61...0x7a).contains(byte)
         }
         return alphanumeric(first)
-            && bytes.dropFirst().allSatisfy { alphanumeric($0) || $0 == 0x5f || $0 == 0x2e || $0 == 0x2d }
+            && bytes.dropFirst().allSatisfy { byte in
+                alphanumeric(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+                    || byte == UInt8(ascii: "-")
+            }
     }
 }

@@ -49,8 +49,8 @@ extension Daemon {
             if done {
                 return
             }
-            usleep(10_000)
-            waited += 0.01
+            usleep(2_000)
+            waited += 0.002
         }
         forgetWait(id)
     }

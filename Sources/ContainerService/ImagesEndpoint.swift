@@ -108,7 +108,7 @@ struct ImagesEndpoint {
     /// final message goes in varlink's form over the upgraded connection.
     func importArchive(_ parameters: ImportParameters, _ replier: VarlinkReplier) throws {
         let connection = try replier.upgrade()
-        let path = daemon.configuration.root + "/import-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tar"
+        let path = Self.privateFile(in: daemon.configuration.root, named: "import")
         defer { unlink(path) }
         var reply: JSONObject
         do {
@@ -141,7 +141,7 @@ struct ImagesEndpoint {
         let names = try parameters.names.map { name in
             try translate(name) { try daemon.findImage(name).name }
         }
-        let path = daemon.configuration.root + "/export-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tar"
+        let path = Self.privateFile(in: daemon.configuration.root, named: "export")
         defer { unlink(path) }
         try translate(names.joined(separator: " ")) {
             try images.export(to: path, references: names)
@@ -155,6 +155,12 @@ struct ImagesEndpoint {
             try connection.write(chunk)
         }
         try? connection.shutdownWrite()
+    }
+
+    /// A path for a temporary archive under the daemon's root (the same filesystem as
+    /// the content store), unique to this call.
+    static func privateFile(in root: String, named name: String) -> String {
+        root + "/\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).tar"
     }
 
     /// The interface's view of an image record.

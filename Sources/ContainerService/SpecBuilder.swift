@@ -122,8 +122,10 @@ public struct SpecBuilder: Sendable {
         }
         let arguments = entrypoint + command
         guard !arguments.isEmpty else {
-            throw Failure(field: "args", message: "no command to run: the image \"\(request.image)\" "
-                + "has no Entrypoint or Cmd; give one after the container id")
+            throw Failure(
+                field: "args",
+                message: "no command to run: the image \"\(request.image)\" has no "
+                    + "Entrypoint or Cmd; give one after the container id")
         }
         if request.`init` == true, context.initBinary != nil {
             return [Self.initPath, "--"] + arguments

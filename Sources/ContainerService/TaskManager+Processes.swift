@@ -87,7 +87,8 @@ extension TaskManager {
         }
         if let cwd = request.cwd { process.cwd = cwd }
         if let user = request.user {
-            let resolved = try ImageUser.resolve(user, inRoot: config.root?.path ?? bundle + "/rootfs")
+            let rootfs = config.root?.path ?? bundle + "/rootfs"
+            let resolved = try ImageUser.resolve(user, inRoot: rootfs)
             process.user = Spec.User(uid: resolved.uid, gid: resolved.gid,
                                      additionalGids: resolved.additionalGids.isEmpty
                                          ? nil : resolved.additionalGids)

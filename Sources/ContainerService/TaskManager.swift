@@ -257,8 +257,8 @@ public final class TaskManager: Sendable {
         }
         _ = try? runtime(["delete", "--force", id], runtimeBinary: runtimeBinary(id))
         // The monitor leaves once its process is gone and nobody is attached.
-        for _ in 0..<50 where MonitorClient.isAlive(directory) {
-            usleep(20_000)
+        for _ in 0..<500 where MonitorClient.isAlive(directory) {
+            usleep(2_000)
         }
         watcher.withLock { $0?.unwatch(directory) }
         do {

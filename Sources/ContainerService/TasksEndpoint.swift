@@ -148,7 +148,8 @@ struct TasksEndpoint {
             do {
                 return try tasks.start(
                     record, bundle: bundle, terminalSize: record.spec.terminalSize,
-                    attach: (stdin: parameters.stdin ?? record.spec.stdin ?? record.spec.tty ?? false,
+                    attach: (stdin: parameters.stdin ?? record.spec.stdin
+                                 ?? record.spec.tty ?? false,
                              wanted: upgrade))
             } catch {
                 if expectsWait {

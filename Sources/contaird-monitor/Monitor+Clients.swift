@@ -159,8 +159,8 @@ extension Monitor {
 
     /// Queues a reply line; `closeAfter` ends the connection once it is written.
     func reply(_ client: Client, _ members: [(String, JSONValue)] = [], closeAfter: Bool = true) {
-        client.pending += Array((JSONValue.object(JSONObject([("ok", .bool(true))] + members)).jsonText
-                                 + "\n").utf8)
+        let answer = JSONValue.object(JSONObject([("ok", .bool(true))] + members))
+        client.pending += Array((answer.jsonText + "\n").utf8)
         client.closeWhenFlushed = closeAfter
         client.closeDeadline = closeAfter ? Self.now() + Self.closeGraceMilliseconds : 0
         flush(client)

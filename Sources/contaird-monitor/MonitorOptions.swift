@@ -17,8 +17,8 @@ struct MonitorOptions {
 
     static let usage = """
         usage: contaird-monitor --id ID --bundle DIR --runtime BIN --dir STATEDIR
-               [--runtime-root DIR] [--runtime-arg ARG]... [--tty] [--stdin] [--log-path FILE] [--rm]
-               [--ready-fd N] [--log-level LEVEL]
+               [--runtime-root DIR] [--runtime-arg ARG]... [--tty] [--stdin]
+               [--log-path FILE] [--rm] [--ready-fd N] [--log-level LEVEL]
         """
 
     /// Parses `arguments` (without the program name).

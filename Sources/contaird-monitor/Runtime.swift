@@ -20,7 +20,8 @@ struct Runtime {
     let globalArguments: [String]
     let containerID: String
 
-    /// Runs `runtime [--root R] [global arguments] arguments...` with `standardIO` as descriptors 0, 1, 2.
+    /// Runs `runtime [--root R] [global arguments] arguments...` with `standardIO` as
+    /// descriptors 0, 1, 2.
     ///
     /// When `standardIO` has no error output, the runtime's stderr goes to a scratch file
     /// that is read back on failure; otherwise `errorSource` is read (a non-blocking pipe

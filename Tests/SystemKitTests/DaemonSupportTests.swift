@@ -13,7 +13,8 @@ import Testing
             _ = try DirectoryLock.acquire(in: dir)
             Issue.record("a second lock was granted")
         } catch {
-            #expect(error.description == "\(dir)/lock is locked by another process (pid \(getpid()))")
+            let expected = "\(dir)/lock is locked by another process (pid \(getpid()))"
+            #expect(error.description == expected)
         }
         first.release()
         try DirectoryLock.acquire(in: dir).release()
