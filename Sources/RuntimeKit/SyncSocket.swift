@@ -105,8 +105,9 @@ struct SyncSocket {
         while got < 0 {
             got = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
             // A peer that exits without reading what we sent resets the socket; the
-            // error is reported once, and what the peer wrote before is still queued.
-            let retry = errno == EINTR || (errno == ECONNRESET && resets == 0)
+            // error is reported (once per failed send of ours, at most a few times),
+            // and what the peer wrote before is still queued behind it.
+            let retry = errno == EINTR || (errno == ECONNRESET && resets < 4)
             if got < 0 && !retry {
                 throw SystemError(call: "recv", path: "sync socket", errno: errno)
             }
