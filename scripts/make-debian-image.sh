@@ -39,39 +39,8 @@ debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$work/debootstrap.log
 rm -rf "$root/dev"/* "$root/var/lib/apt/lists"/* "$root/var/cache/apt"/*.bin \
     "$root/var/cache/apt/archives"/*.deb "$root/var/log"/*.log "$root/tmp"/*
 
-layout="$work/layout"
-mkdir -p "$layout/blobs/sha256"
-(cd "$root" && tar --sort=name --numeric-owner -cf - .) | gzip -n > "$work/layer.tar.gz"
-diff_id=$(gzip -dc "$work/layer.tar.gz" | sha256sum | cut -d' ' -f1)
-
-# Moves FILE into the layout's blobs and prints "DIGEST SIZE".
-blob() {
-    digest=$(sha256sum "$1" | cut -d' ' -f1)
-    size=$(stat -c %s "$1")
-    mv "$1" "$layout/blobs/sha256/$digest"
-    echo "$digest $size"
-}
-
-set -- $(blob "$work/layer.tar.gz")
+set -- $("$(dirname "$0")/rootfs-to-oci.sh" "$root" "$output" "$name" bash \
+    "debootstrap --variant=minbase $suite")
 layer_digest=$1 layer_size=$2
-arch=$(dpkg --print-architecture)
-
-printf '%s' "{\"architecture\":\"$arch\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":[\"bash\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$diff_id\"]},\"history\":[{\"created_by\":\"debootstrap --variant=minbase $suite\"}]}" \
-    > "$work/config.json"
-set -- $(blob "$work/config.json")
-config_digest=$1 config_size=$2
-
-printf '%s' "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:$config_digest\",\"size\":$config_size},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:$layer_digest\",\"size\":$layer_size}]}" \
-    > "$work/manifest.json"
-set -- $(blob "$work/manifest.json")
-manifest_digest=$1 manifest_size=$2
-
-tag=${name##*:}
-printf '%s' "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:$manifest_digest\",\"size\":$manifest_size,\"platform\":{\"architecture\":\"$arch\",\"os\":\"linux\"},\"annotations\":{\"io.containerd.image.name\":\"$name\",\"org.opencontainers.image.ref.name\":\"$tag\"}}]}" \
-    > "$layout/index.json"
-printf '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
-
-(cd "$layout" && tar --owner=0 --group=0 --numeric-owner -cf - oci-layout index.json blobs) \
-    > "$output"
-files=$(gzip -dc "$layout/blobs/sha256/$layer_digest" | tar -tf - | wc -l)
+files=$(tar -xOf "$output" "blobs/sha256/$layer_digest" | gzip -dc | tar -tf - | wc -l)
 echo "$output: $name (debian $suite minbase, layer $((layer_size / 1024)) KiB, $files entries)"

@@ -87,9 +87,13 @@ public final class TaskManager: Sendable {
                             exitedAt: exit.time)
         }
         guard let status = try? MonitorClient.connect(directory).status() else {
-            // No monitor and no exit record: it died with the container (a reboot).
+            // The monitor may have recorded the exit and left since the read above;
+            // with no record at all it died with the container (a reboot).
+            let exit = try readExit(directory)
             return TaskInfo(id: id, pid: 0, status: .stopped, tty: meta.tty,
-                            startedAt: meta.startedAt, exitStatus: 255, exitedAt: nil)
+                            startedAt: meta.startedAt,
+                            exitStatus: exit.map { Int($0.exitCode) } ?? 255,
+                            exitedAt: exit?.time)
         }
         var state: TaskInfo.Status = switch status.state {
         case .created: .created
@@ -194,6 +198,13 @@ public final class TaskManager: Sendable {
                 return ExitInfo(exitStatus: Int(record.exitCode), exitedAt: record.time)
             }
             if !MonitorClient.isAlive(directory) {
+                // The monitor may have written its record and left since the read above.
+                let late = exec == nil
+                    ? try readExit(directory)
+                    : try readExecExit(directory, exec: exec!)
+                if let late {
+                    return ExitInfo(exitStatus: Int(late.exitCode), exitedAt: late.time)
+                }
                 // The monitor is gone without a record: nothing will write one.
                 return ExitInfo(exitStatus: 255, exitedAt: Logger.timestamp())
             }
