@@ -38,6 +38,9 @@ path = sys.argv[1]
 config = json.load(open(path))
 config["process"]["terminal"] = False
 config["process"]["args"] = ["/bin/true"]
+# One top-level cgroup, which each runtime's delete removes whole (runcs's default,
+# /runcs/ID, would leave the /runcs parent behind).
+config["linux"]["cgroupsPath"] = "/" + path.split("/")[-3]
 json.dump(config, open(path, "w"), indent=2)
 PY
 
