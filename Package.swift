@@ -85,7 +85,11 @@ let package = Package(
                 dependencies: ["CRuntime", "CShim", "SystemKit", "RuntimeSupport"]),
         .executableTarget(
             name: "runcs", dependencies: ["RuntimeKit", "SystemKit"],
-            linkerSettings: staticStdlib),
+            // Fully static: no dynamic loader, libstdc++ or libm to load, twice per
+            // container (runcs, then runcs init), which is what kept it behind crun.
+            // libseccomp is still dlopened at run time (glibc's static dlopen needs the
+            // host's own glibc, as on the machine that built it).
+            linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .testTarget(name: "RuntimeKitTests", dependencies: ["RuntimeKit", "SystemKit"]),
 
         // Monitor: the per-container monitor process and the library the daemon uses to
