@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
 
         .target(name: "SystemKit", dependencies: ["CShim"]),
+        // Paths and private directories for every test target (tests only).
+        .target(name: "TestKit", dependencies: ["SystemKit"], path: "Tests/TestKit"),
         .testTarget(name: "SystemKitTests", dependencies: ["SystemKit", "CShim"]),
 
         // JSON values, a strict parser and a serializer, and Codable bridging: for the
@@ -56,7 +58,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VarlinkTests",
-            dependencies: ["Varlink", "JSON", "ContairdAPI", "SystemKit"]
+            dependencies: ["TestKit", "Varlink", "JSON", "ContairdAPI", "SystemKit"]
         ),
 
         // PID 1 of containers run with --init: a static C reaper that runs in any image.
@@ -72,12 +74,13 @@ let package = Package(
                 dependencies: ["SystemKit", "ImageSpec", "CShim", "CSQLite", "CArchive",
                                "CCrypto"]),
         .testTarget(name: "ImageStoreTests",
-                    dependencies: ["ImageStore", "SystemKit", "ImageSpec", "CArchive", "CShim"]),
+                    dependencies: ["TestKit", "ImageStore", "SystemKit", "ImageSpec", "CArchive",
+                                   "CShim"]),
 
         // Registry client (issue 4): the OCI distribution API over libcurl.
         .target(name: "Distribution",
                 dependencies: ["SystemKit", "ImageSpec", "CCurl", "CCrypto"]),
-        .testTarget(name: "DistributionTests", dependencies: ["Distribution"]),
+        .testTarget(name: "DistributionTests", dependencies: ["TestKit", "Distribution"]),
 
         // runcs: the OCI runtime (library, C for the clone-to-exec window, thin CLI).
         .target(name: "CRuntime"),
@@ -90,7 +93,7 @@ let package = Package(
             // libseccomp is still dlopened at run time (glibc's static dlopen needs the
             // host's own glibc, as on the machine that built it).
             linkerSettings: [.unsafeFlags(["-static-executable"])]),
-        .testTarget(name: "RuntimeKitTests", dependencies: ["RuntimeKit", "SystemKit"]),
+        .testTarget(name: "RuntimeKitTests", dependencies: ["TestKit", "RuntimeKit", "SystemKit"]),
 
         // Monitor: the per-container monitor process and the library the daemon uses to
         // launch it and talk to it. The monitor is linked as a fully static executable:
@@ -114,7 +117,7 @@ let package = Package(
             dependencies: ["ContainerService", "CommandLineKit", "SystemKit"],
             linkerSettings: staticFoundationEssentials),
         .testTarget(name: "ContainerServiceTests",
-                    dependencies: ["ContainerService", "Varlink", "SystemKit"]),
+                    dependencies: ["TestKit", "ContainerService", "Varlink", "SystemKit"]),
 
         // Runtime support: cgroups, capabilities, seccomp (branch cgroups-seccomp).
         .target(name: "CRuntimeSupport", linkerSettings: [.linkedLibrary("dl")]),
@@ -124,7 +127,8 @@ let package = Package(
             linkerSettings: staticStdlib),
         // The tests start runtime-support-probe, which `swift build --build-tests` builds
         // (a dependency on it would pass its -static-stdlib to the test bundle's link).
-        .testTarget(name: "RuntimeSupportTests", dependencies: ["RuntimeSupport", "SystemKit"]),
+        .testTarget(name: "RuntimeSupportTests",
+                    dependencies: ["TestKit", "RuntimeSupport", "SystemKit"]),
 
         // ctrs (issue 5): the thin client of contaird. No Foundation, a static stdlib: it
         // starts in a few milliseconds. Its tests drive the built contaird and ctrs.
@@ -132,11 +136,11 @@ let package = Package(
             name: "ctrs",
             dependencies: ["Varlink", "CommandLineKit", "SystemKit", "CShim"],
             linkerSettings: staticStdlib),
-        .testTarget(name: "CtrsTests", dependencies: ["SystemKit", "Varlink"]),
+        .testTarget(name: "CtrsTests", dependencies: ["TestKit", "SystemKit", "Varlink"]),
 
         // Packaging (issue 6): install.sh, the OpenRC and systemd services, man pages, the
         // socket's group and the static binaries on Alpine, driven through built binaries.
-        .testTarget(name: "PackagingTests", dependencies: ["SystemKit", "Varlink"]),
+        .testTarget(name: "PackagingTests", dependencies: ["TestKit", "SystemKit", "Varlink"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,32 +1,14 @@
 import Glibc
 import SystemKit
+import TestKit
 
 /// Where the tests find what they drive: the built binaries beside the test bundle, the
 /// package root, the shared Alpine archive, and whether this machine can run
 /// containers at all.
 enum CtrsEnvironment {
-    /// The directory holding Package.swift, found from this file's path.
-    static let packageRoot: String = {
-        var directory = FileSystem.parent(of: #filePath)
-        while directory != "/" && !FileSystem.exists(directory + "/Package.swift") {
-            directory = FileSystem.parent(of: directory)
-        }
-        return directory
-    }()
+    static var packageRoot: String { TestPaths.packageRoot }
 
-    /// The build products directory: the test bundle's own, from /proc/self/exe.
-    static let productsDirectory: String = {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        precondition(length > 0, "readlink /proc/self/exe failed")
-        var path = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) },
-                          as: UTF8.self)
-        path = FileSystem.parent(of: path)
-        while path.contains(".xctest") {
-            path = FileSystem.parent(of: path)
-        }
-        return path
-    }()
+    static var productsDirectory: String { TestPaths.productsDirectory }
 
     static var ctrs: String { productsDirectory + "/ctrs" }
     static var contaird: String { productsDirectory + "/contaird" }
@@ -66,13 +48,7 @@ enum CtrsEnvironment {
 
     /// A private directory under /tmp, short enough for socket paths.
     static func temporaryDirectory(_ prefix: String) throws -> String {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else {
-            throw SystemError(call: "mkdtemp", path: "/tmp", errno: errno)
-        }
-        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) },
-                      as: UTF8.self)
+        try TestPaths.temporaryDirectory(prefix)
     }
 
     /// A short random suffix for names that must be unique on the machine.

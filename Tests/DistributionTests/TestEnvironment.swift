@@ -2,17 +2,11 @@
 import Glibc
 #endif
 import SystemKit
+import TestKit
 
 /// Paths, temporary directories, ports and child processes for the registry tests.
 enum TestEnvironment {
-    /// The package root: the nearest directory above this file holding Package.swift.
-    static let packageRoot: String = {
-        var directory = FileSystem.parent(of: #filePath)
-        while directory != "/" && !FileSystem.exists(directory + "/Package.swift") {
-            directory = FileSystem.parent(of: directory)
-        }
-        return directory
-    }()
+    static var packageRoot: String { TestPaths.packageRoot }
 
     /// The shared material beside the worktree (`../shared`).
     static let shared = FileSystem.parent(of: packageRoot) + "/shared"

@@ -3,26 +3,19 @@ import ImageSpec
 import Testing
 @testable import ImageStore
 import SystemKit
+import TestKit
 
 /// Shared helpers: private directories, the shared image archives, running commands,
 /// building hostile and layered images with Python's tarfile, walking trees.
 enum TestSupport {
     /// A private directory (mkdtemp) for one test.
     static func temporaryDirectory() throws -> String {
-        var template = Array("/tmp/imagestore-test-XXXXXX".utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            throw SystemError(call: "mkdtemp", path: "/tmp", errno: errno)
-        }
-        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        try TestPaths.temporaryDirectory("imagestore-test")
     }
 
     /// `../shared/images` beside the package root.
-    static func sharedImages(filePath: String = #filePath) throws -> String {
-        var directory = FileSystem.parent(of: filePath)
-        while directory != "/" && !FileSystem.exists(directory + "/Package.swift") {
-            directory = FileSystem.parent(of: directory)
-        }
-        let images = FileSystem.parent(of: directory) + "/shared/images"
+    static func sharedImages() throws -> String {
+        let images = TestPaths.shared + "/images"
         guard FileSystem.exists(images + "/alpine-3.20.3-multiarch.oci.tar") else {
             Issue.record("shared image archives missing at \(images)")
             throw SystemError(call: "stat", path: images, errno: ENOENT)

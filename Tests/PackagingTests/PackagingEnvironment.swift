@@ -1,31 +1,13 @@
 import Glibc
 import SystemKit
+import TestKit
 
 /// Where the packaging tests find what they drive: the package root, the built binaries
 /// beside the test bundle, and the shared Alpine material.
 enum PackagingEnvironment {
-    /// The directory holding Package.swift, found from this file's path.
-    static let packageRoot: String = {
-        var directory = FileSystem.parent(of: #filePath)
-        while directory != "/" && !FileSystem.exists(directory + "/Package.swift") {
-            directory = FileSystem.parent(of: directory)
-        }
-        return directory
-    }()
+    static var packageRoot: String { TestPaths.packageRoot }
 
-    /// The build products directory: the test bundle's own, from /proc/self/exe.
-    static let productsDirectory: String = {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        precondition(length > 0, "readlink /proc/self/exe failed")
-        var path = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) },
-                          as: UTF8.self)
-        path = FileSystem.parent(of: path)
-        while path.contains(".xctest") {
-            path = FileSystem.parent(of: path)
-        }
-        return path
-    }()
+    static var productsDirectory: String { TestPaths.productsDirectory }
 
     /// The binaries install.sh installs, all of which the build makes.
     static let binaries = ["contaird", "ctrs", "runcs", "contaird-monitor"]
@@ -63,13 +45,7 @@ enum PackagingEnvironment {
 
     /// A private directory under /tmp (short, for socket paths), made by mkdtemp.
     static func temporaryDirectory(_ prefix: String) throws -> String {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else {
-            throw SystemError(call: "mkdtemp", path: "/tmp/\(prefix)-XXXXXX", errno: errno)
-        }
-        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) },
-                      as: UTF8.self)
+        try TestPaths.temporaryDirectory(prefix)
     }
 
     /// A short random suffix for names that must be unique on the machine.

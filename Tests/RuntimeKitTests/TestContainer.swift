@@ -2,6 +2,7 @@ import FoundationEssentials
 import Glibc
 import RuntimeKit
 import SystemKit
+import TestKit
 import Testing
 
 /// What a finished runcs (or other) command left behind.
@@ -82,23 +83,13 @@ final class TestContainer: @unchecked Sendable {
     }
 
     /// The runcs binary built beside this test bundle.
-    static let runcsPath: String = {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, 4095)
-        let executable = String(decoding: buffer[..<max(0, length)].map { UInt8(bitPattern: $0) },
-                                as: UTF8.self)
-        // The test runner sits in <build>/debug/<package>.xctest.
-        return FileSystem.parent(of: executable) + "/runcs"
-    }()
+    static var runcsPath: String { TestPaths.productsDirectory + "/runcs" }
 
+    /// A private directory under /tmp, open to the container's users (mkdtemp makes 0700).
     static func temporaryDirectory(prefix: String) throws -> String {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else {
-            throw SystemError(call: "mkdtemp", path: "/tmp", errno: errno)
-        }
-        chmod(String(cString: template), 0o755)
-        return String(cString: template)
+        let directory = try TestPaths.temporaryDirectory(prefix)
+        chmod(directory, 0o755)
+        return directory
     }
 
     static func copyFile(_ source: String, to destination: String, mode: mode_t) throws {
@@ -156,11 +147,5 @@ struct SpawnedCommand {
     }
 }
 
-/// The package root, found by walking up from this file to Package.swift.
-func packageRoot(_ file: String = #filePath) -> String {
-    var directory = FileSystem.parent(of: file)
-    while directory != "/" && !FileSystem.exists("\(directory)/Package.swift") {
-        directory = FileSystem.parent(of: directory)
-    }
-    return directory
-}
+/// The package root.
+func packageRoot() -> String { TestPaths.packageRoot }

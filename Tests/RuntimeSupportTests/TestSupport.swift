@@ -1,5 +1,6 @@
 import Glibc
 import SystemKit
+import TestKit
 import Testing
 
 /// Helpers shared by the RuntimeSupport tests.
@@ -75,14 +76,7 @@ enum TestSupport {
     }
 
     /// The probe executable built beside the test bundle.
-    static var probePath: String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        let exe = String(decoding: buffer[0..<max(0, length)].map { UInt8(bitPattern: $0) },
-            as: UTF8.self)
-        let directory = exe.split(separator: "/").dropLast().joined(separator: "/")
-        return "/" + directory + "/runtime-support-probe"
-    }
+    static var probePath: String { TestPaths.productsDirectory + "/runtime-support-probe" }
 
     /// Runs `arguments` and returns what it wrote to stdout and stderr.
     static func spawnOutput(_ arguments: [String]) throws -> String {

@@ -1,5 +1,6 @@
 import Glibc
 import SystemKit
+import TestKit
 import Testing
 
 /// Helpers shared by the varlink tests: private directories, the package root, and
@@ -12,41 +13,12 @@ enum TestSupport {
 
     /// A private directory under /tmp (short, so socket paths fit in sun_path).
     static func temporaryDirectory() throws -> String {
-        var template = Array("/tmp/varlink-test-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else {
-            throw SystemError(call: "mkdtemp", path: "/tmp", errno: errno)
-        }
-        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) },
-                      as: UTF8.self)
+        try TestPaths.temporaryDirectory("varlink-test")
     }
 
-    /// The directory holding Package.swift, found from this file's path.
-    static func packageRoot(_ file: String = #filePath) -> String {
-        var directory = FileSystem.parent(of: file)
-        while directory != "/" {
-            if FileSystem.exists(directory + "/Package.swift") {
-                return directory
-            }
-            directory = FileSystem.parent(of: directory)
-        }
-        fatalError("no Package.swift above \(file)")
-    }
+    static func packageRoot() -> String { TestPaths.packageRoot }
 
-    /// The directory of the built products (where the test bundle and the executables
-    /// are), from /proc/self/exe.
-    static func productsDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        precondition(length > 0, "readlink /proc/self/exe failed")
-        var path = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) },
-                          as: UTF8.self)
-        // The bundle's binary may sit inside a ".xctest" directory or be it.
-        while path.contains(".xctest") {
-            path = FileSystem.parent(of: path)
-        }
-        return path
-    }
+    static func productsDirectory() -> String { TestPaths.productsDirectory }
 
     struct Finished {
         let status: Int32

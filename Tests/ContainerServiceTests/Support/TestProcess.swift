@@ -1,45 +1,20 @@
 import Glibc
 import SystemKit
+import TestKit
 import Testing
 
 /// Helpers for the daemon tests: private directories, the package and product paths,
 /// child processes with their output captured, and blocking work moved off the
 /// cooperative thread pool.
 enum TestProcess {
-    /// A private directory under /tmp, short so that socket paths fit in sun_path.
+    /// A private directory under /tmp, made by mkdtemp.
     static func temporaryDirectory(_ prefix: String = "cdt") throws -> String {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else {
-            throw SystemError(call: "mkdtemp", path: "/tmp", errno: errno)
-        }
-        return String(cString: template)
+        try TestPaths.temporaryDirectory(prefix)
     }
 
-    /// The directory holding Package.swift, found from this file's path.
-    static func packageRoot(_ file: String = #filePath) -> String {
-        var directory = FileSystem.parent(of: file)
-        while directory != "/" {
-            if FileSystem.exists(directory + "/Package.swift") {
-                return directory
-            }
-            directory = FileSystem.parent(of: directory)
-        }
-        fatalError("no Package.swift above \(file)")
-    }
+    static func packageRoot() -> String { TestPaths.packageRoot }
 
-    /// The directory of the built products (the test bundle and the executables).
-    static func productsDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        precondition(length > 0, "readlink /proc/self/exe failed")
-        var path = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) },
-                          as: UTF8.self)
-        while path.contains(".xctest") {
-            path = FileSystem.parent(of: path)
-        }
-        return path
-    }
+    static func productsDirectory() -> String { TestPaths.productsDirectory }
 
     struct Finished {
         let status: Int32
