@@ -11,7 +11,7 @@ struct SlowProxy {
     let pid: pid_t
 
     static let script = #"""
-        import http.server, sys, time, urllib.request, urllib.error
+        import http.server, os, sys, time, urllib.request, urllib.error
 
         upstream = "http://127.0.0.1:" + sys.argv[1]
 
@@ -51,8 +51,9 @@ struct SlowProxy {
                 pass
 
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        with open(sys.argv[2], "w") as port:
+        with open(sys.argv[2] + ".partial", "w") as port:
             port.write(str(server.server_address[1]))
+        os.rename(sys.argv[2] + ".partial", sys.argv[2])
         server.serve_forever()
         """#
 
@@ -64,9 +65,14 @@ struct SlowProxy {
         let pid = try TestProcess.spawn(
             ["python3", directory + "/proxy.py", String(upstreamPort), portFile],
             outputPath: directory + "/proxy.log")
-        let ready = TestProcess.eventually(within: 10) { FileSystem.exists(portFile) }
-        let port = Int((try? FileSystem.readText(portFile)) ?? "") ?? 0
-        guard ready, port > 0 else {
+        // The script renames the port file into place whole; reading it until it parses
+        // also covers a slow first write.
+        var port = 0
+        let ready = TestProcess.eventually(within: 10) {
+            port = Int((try? FileSystem.readText(portFile)) ?? "") ?? 0
+            return port > 0
+        }
+        guard ready else {
             kill(pid, SIGKILL)
             TestProcess.wait(pid, timeout: 5)
             let log = (try? FileSystem.readText(directory + "/proxy.log")) ?? ""
