@@ -19,6 +19,12 @@ typedef uint32_t (*arch_native_fn)(void);
 typedef int (*attr_set_fn)(void *, int, uint32_t);
 typedef int (*load_fn)(void *);
 typedef void (*release_fn)(void *);
+// seccomp_version(3) and seccomp_api_get(3), looked up but not required.
+struct library_version {
+    unsigned int major, minor, micro;
+};
+typedef const struct library_version *(*version_fn)(void);
+typedef unsigned int (*api_get_fn)(void);
 
 static struct {
     init_fn init;
@@ -30,6 +36,8 @@ static struct {
     attr_set_fn attr_set;
     load_fn load;
     release_fn release;
+    version_fn version;
+    api_get_fn api_get;
 } functions;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -60,6 +68,8 @@ static void open_once(void) {
     functions.attr_set = (attr_set_fn)find(library, "seccomp_attr_set");
     functions.load = (load_fn)find(library, "seccomp_load");
     functions.release = (release_fn)find(library, "seccomp_release");
+    functions.version = (version_fn)dlsym(library, "seccomp_version");
+    functions.api_get = (api_get_fn)dlsym(library, "seccomp_api_get");
     if (open_error[0] == 0) open_result = 0;
 }
 
@@ -107,4 +117,19 @@ int crs_seccomp_load(void *context) {
 
 void crs_seccomp_release(void *context) {
     functions.release(context);
+}
+
+int crs_seccomp_version(unsigned int *major, unsigned int *minor, unsigned int *micro) {
+    if (crs_seccomp_open() != 0 || functions.version == NULL) return -1;
+    const struct library_version *version = functions.version();
+    if (version == NULL) return -1;
+    *major = version->major;
+    *minor = version->minor;
+    *micro = version->micro;
+    return 0;
+}
+
+unsigned int crs_seccomp_api_level(void) {
+    if (crs_seccomp_open() != 0 || functions.api_get == NULL) return 0;
+    return functions.api_get();
 }

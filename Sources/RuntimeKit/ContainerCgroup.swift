@@ -120,11 +120,8 @@ enum ContainerCgroup {
                                  minor: device.minor, access: "rwm")
             }
         }
-        return CgroupResources(
-            memoryLimit: linux?.memory?.limit, memoryReservation: linux?.memory?.reservation,
-            memorySwap: linux?.memory?.swap, cpuShares: linux?.cpu?.shares,
-            cpuQuota: linux?.cpu?.quota, cpuPeriod: linux?.cpu?.period,
-            cpus: linux?.cpu?.cpus, mems: linux?.cpu?.mems, pidsLimit: linux?.pids?.limit,
-            devices: rules)
+        var converted = cgroupResources(of: linux ?? Spec.Resources())
+        converted.devices = rules
+        return converted
     }
 }

@@ -93,6 +93,7 @@ public struct ContainerInit {
         try setHostnames()
         try setUpRootfs()
         try applySysctls()
+        try runCreateHooks()
         try enterRootfs()
         try setUpTerminal()
         try applyLimits()
@@ -134,16 +135,26 @@ public struct ContainerInit {
         cgroupJoin.isDone = true
     }
 
-    /// Blocks on the exec fifo until `runcs start` (or `run`) opens it, then tells it
-    /// we are going.
+    /// Blocks on the exec fifo until `runcs start` (or `run`) opens it, runs the
+    /// startContainer hooks, then tells it we are going ("0"), or why not ("1" and the
+    /// error, after which we exit).
     func waitForStart() throws {
         let fifo = try check("open", StateStore.execFifoName) {
             openat(stateDirectory, StateStore.execFifoName, O_WRONLY | O_CLOEXEC)
         }
+        defer {
+            close(fifo)
+            close(stateDirectory)
+        }
+        do {
+            try runStartHooks()
+        } catch {
+            let report = Array("1\(error)".utf8)
+            _ = write(fifo, report, report.count)
+            throw error
+        }
         let byte: [UInt8] = [0x30]
         _ = write(fifo, byte, 1)
-        close(fifo)
-        close(stateDirectory)
     }
 
     /// Replaces this process with the container's process; on failure, says why on the

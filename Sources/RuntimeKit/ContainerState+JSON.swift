@@ -13,6 +13,8 @@ extension ContainerState {
         fields["owner"] = .string(owner)
         fields["annotations"] = annotations.map { .object($0.mapValues(JSONValue.string)) }
         fields["cgroupsPath"] = cgroupsPath.map(JSONValue.string)
+        fields["hooks"] = hooks?.json
+        fields["resources"] = resources?.json
         return .object(fields)
     }
 
@@ -25,7 +27,9 @@ extension ContainerState {
             bundle: try json.requiredString("bundle"), rootfs: try json.requiredString("rootfs"),
             created: try json.requiredString("created"), owner: try json.requiredString("owner"),
             annotations: try json.stringMap("annotations"),
-            cgroupsPath: try json.string("cgroupsPath"))
+            cgroupsPath: try json.string("cgroupsPath"),
+            hooks: try json.object("hooks").map(Spec.Hooks.init(json:)),
+            resources: try json.object("resources").map(Spec.Resources.init(json:)))
     }
 }
 
@@ -59,6 +63,7 @@ extension InitPlan {
         fields["protectedExecutable"] = protectedExecutable.map(JSONValue.string)
         fields["newCgroupNamespace"] = .bool(newCgroupNamespace)
         fields["cgroupDirectories"] = .object(cgroupDirectories.mapValues(JSONValue.string))
+        fields["hookState"] = hookState
         return .object(fields)
     }
 
@@ -72,6 +77,7 @@ extension InitPlan {
             preserveFDs: try json.integer("preserveFDs") ?? 0,
             protectedExecutable: try json.string("protectedExecutable"),
             newCgroupNamespace: try json.bool("newCgroupNamespace") ?? false,
-            cgroupDirectories: try json.stringMap("cgroupDirectories") ?? [:])
+            cgroupDirectories: try json.stringMap("cgroupDirectories") ?? [:],
+            hookState: json.value("hookState"))
     }
 }

@@ -15,6 +15,11 @@ public struct ContainerState: Codable, Sendable, Equatable {
     public var annotations: [String: String]?
     /// The cgroup path the container was placed in, as config.json named it.
     public var cgroupsPath: String?
+    /// The hooks that run after `create` (`poststart` in start, `poststop` in delete),
+    /// kept from config.json as it was at create.
+    public var hooks: Spec.Hooks?
+    /// `linux.resources` as in force: config.json's at create, with every `update` since.
+    public var resources: Spec.Resources?
 }
 
 /// Where a container is in its life, as the OCI state's `status` reports it.

@@ -19,4 +19,7 @@ struct InitPlan: Codable, Equatable {
     /// The container's cgroup directory in each hierarchy, by mount point, for the bind
     /// mounts of /sys/fs/cgroup; empty when runcs manages no cgroups.
     var cgroupDirectories: [String: String]
+    /// The container's state document (status "creating") for the hooks the init runs
+    /// itself, createContainer and startContainer; nil when there are none.
+    var hookState: JSONValue?
 }

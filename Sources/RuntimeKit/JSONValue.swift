@@ -1,7 +1,7 @@
 /// Any JSON value, kept as read so that it can be written back unchanged.
 ///
 /// Used for the parts of config.json that runcs passes on rather than interprets
-/// itself (the seccomp profile, hooks).
+/// itself (the seccomp profile).
 public enum JSONValue: Codable, Sendable, Equatable {
     case null
     case bool(Bool)

@@ -34,6 +34,12 @@ extension Runtime {
                                     rootfs: rootfs, options: options)
         } catch {
             try? store.remove(id)
+            // A failed create ends the container's life: its poststop hooks run.
+            if spec.hooks?.hooks(.poststop).isEmpty == false {
+                let stopped = Self.hookState(of: spec, id: id, pid: 0, bundle: bundle,
+                                             rootfs: rootfs, status: .stopped)
+                runHooksWarning(.poststop, spec.hooks, state: stopped, id: id)
+            }
             throw RuntimeError.wrapping(error, "create container \"\(id)\"")
         }
     }
@@ -72,12 +78,20 @@ extension Runtime {
             }
         }
 
-        let plan = InitPlan(id: id, bundle: bundle, configPath: configPath, rootfs: rootfs,
+        // The state hooks read; built only when there are hooks (the owner's name
+        // costs a passwd lookup).
+        let creating = spec.hooks == nil ? JSONValue.null
+            : Self.hookState(of: spec, id: id, pid: pid, bundle: bundle, rootfs: rootfs,
+                             status: .creating)
+        var plan = InitPlan(id: id, bundle: bundle, configPath: configPath, rootfs: rootfs,
                             noPivot: options.noPivot, hasConsoleSocket: consoleFD != nil,
                             preserveFDs: options.preserveFDs,
                             protectedExecutable: launcher.executable,
                             newCgroupNamespace: launcher.newCgroupNamespace,
                             cgroupDirectories: cgroup.directories)
+        if spec.hooks?.runsInContainer == true {
+            plan.hookState = creating
+        }
         do {
             try launcher.parent.send(.plan(Array(plan.json.serialized().utf8)))
             try launcher.parent.send(descriptor: directoryFD)
@@ -100,7 +114,9 @@ extension Runtime {
             try awaitReady(launcher.parent, pid: pid, id: id)
             throw error
         }
-        try awaitReady(launcher.parent, pid: pid, id: id)
+        try awaitReady(launcher.parent, pid: pid, id: id) { () throws(RuntimeError) in
+            try Self.runCreateHooks(spec.hooks, state: creating)
+        }
 
         guard let startTime = HostProcess.startTime(of: pid) else {
             throw RuntimeError(.internal, "container init exited right after setup")
@@ -108,7 +124,8 @@ extension Runtime {
         let state = ContainerState(
             ociVersion: spec.ociVersion, id: id, pid: pid, initStartTime: startTime,
             bundle: bundle, rootfs: rootfs, created: Self.now(), owner: Self.ownerName(),
-            annotations: spec.annotations, cgroupsPath: cgroupsPath)
+            annotations: spec.annotations, cgroupsPath: cgroupsPath,
+            hooks: spec.hooks?.afterCreate, resources: spec.linux?.resources)
         try store.save(state)
         if let pidFile = options.pidFile {
             try StateStore.replace(Self.absolute(pidFile), with: Array(String(pid).utf8))
@@ -118,8 +135,10 @@ extension Runtime {
         return Created(id: id, pid: pid)
     }
 
-    /// Reads the init's messages until it is ready, passing its warnings on.
-    private func awaitReady(_ sync: SyncSocket, pid: Int32, id: String) throws {
+    /// Reads the init's messages until it is ready, passing its warnings on and running
+    /// `createHooks` when it asks.
+    private func awaitReady(_ sync: SyncSocket, pid: Int32, id: String,
+                            createHooks: () throws(RuntimeError) -> Void = {}) throws {
         defer { sync.close() }
         while true {
             switch try sync.receive() {
@@ -129,7 +148,10 @@ extension Runtime {
                 logger.warning(text, ["id": id])
             case .failed(let text):
                 throw RuntimeError(.internal, text)
-            case .plan, .joined, nil:
+            case .runHooks:
+                try createHooks()
+                try sync.send(.hooksDone)
+            case .plan, .joined, .hooksDone, nil:
                 let status = HostProcess.waitForChild(pid)
                 throw RuntimeError(.internal, "container init exited with status \(status)")
             }

@@ -26,7 +26,8 @@ extension Runtime {
             try store.remove(id)
             return
         }
-        switch store.status(of: state) {
+        let status = store.status(of: state)
+        switch status {
         case .stopped:
             break
         case .created:
@@ -34,13 +35,17 @@ extension Runtime {
         case .running, .paused, .creating:
             guard force else {
                 throw RuntimeError(.invalidState,
-                    "cannot delete container \"\(id)\" that is not stopped: running")
+                    "cannot delete container \"\(id)\" that is not stopped: \(status.rawValue)")
             }
             terminate(state)
         }
         try ContainerCgroup.destroy(state)
         try store.remove(id)
         logger.debug("container deleted", ["id": id])
+        if state.hooks?.hooks(.poststop).isEmpty == false {
+            let stopped = StateReport(state, status: .stopped).json
+            runHooksWarning(.poststop, state.hooks, state: stopped, id: id)
+        }
     }
 
     /// SIGKILLs the container's processes and waits until the init is gone.

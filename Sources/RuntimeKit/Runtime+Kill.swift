@@ -15,15 +15,20 @@ extension Runtime {
         guard status != .stopped else {
             throw RuntimeError.notRunning(id)
         }
-        if all, try ContainerCgroup.killAll(state, signal: signal) {
-            return
-        }
-        if Glibc.kill(state.pid, signal) != 0 {
+        let signalledAll = all ? try ContainerCgroup.killAll(state, signal: signal) : false
+        if !signalledAll && Glibc.kill(state.pid, signal) != 0 {
             if errno == ESRCH {
                 throw RuntimeError(.notFound, "container \"\(id)\": no such process")
             }
             throw RuntimeError(.internal,
                 "\(SystemError(call: "kill", path: "pid \(state.pid)", errno: errno))")
+        }
+        // A frozen task dies only once thawed: a paused container that is killed is
+        // thawed and gone when we return, so that `delete` may follow. Other signals
+        // stay pending until `resume`.
+        if status == .paused && signal == SIGKILL {
+            try ContainerCgroup.thaw(state)
+            HostProcess.waitForExit(state.pid, timeoutMilliseconds: 2000)
         }
     }
 

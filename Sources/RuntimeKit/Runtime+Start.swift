@@ -19,6 +19,10 @@ extension Runtime {
         }
         try releaseInit(state)
         logger.debug("container started", ["id": id, "pid": state.pid])
+        if state.hooks?.hooks(.poststart).isEmpty == false {
+            let running = StateReport(state, status: .running).json
+            runHooksWarning(.poststart, state.hooks, state: running, id: id)
+        }
     }
 
     /// Opens the exec fifo, which the init blocks on, and reads its one byte: the init
@@ -47,5 +51,28 @@ extension Runtime {
             }
         }
         unlink(fifo)
+        if byte != 0x30 {
+            let reason = Self.readToEnd(fd, timeoutMilliseconds: 1000)
+            throw RuntimeError(.internal, "container \"\(state.id)\": \(reason)")
+        }
+    }
+
+    /// What is left to read on the non-blocking `fd` until end of file: the init's
+    /// reason for not starting, which it writes in one piece before it exits.
+    static func readToEnd(_ fd: Int32, timeoutMilliseconds: Int32) -> String {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&poller, 1, timeoutMilliseconds) <= 0 {
+                break
+            }
+            let got = read(fd, &buffer, buffer.count)
+            if got <= 0 {
+                break
+            }
+            bytes += buffer[..<got]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

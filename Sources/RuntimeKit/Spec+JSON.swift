@@ -17,7 +17,7 @@ extension Spec {
                   type: try mount.string("type"), source: try mount.string("source"),
                   options: try mount.strings("options"))
         }
-        spec.hooks = root.value("hooks")
+        spec.hooks = try root.object("hooks").map(Hooks.init(json:))
         spec.annotations = try root.stringMap("annotations")
         spec.linux = try root.object("linux").map(Linux.init(json:))
         return spec
@@ -139,7 +139,7 @@ extension Spec {
         fields["hostname"] = hostname.map(JSONValue.string)
         fields["domainname"] = domainname.map(JSONValue.string)
         fields["mounts"] = mounts.map { JSONValue.array($0.map(\.json)) }
-        fields["hooks"] = hooks
+        fields["hooks"] = hooks?.json
         fields["annotations"] = annotations.map {
             JSONValue.object($0.mapValues(JSONValue.string))
         }

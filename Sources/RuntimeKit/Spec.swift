@@ -10,7 +10,7 @@ public struct Spec: Codable, Sendable, Equatable {
     public var hostname: String?
     public var domainname: String?
     public var mounts: [Mount]?
-    public var hooks: JSONValue?
+    public var hooks: Hooks?
     public var annotations: [String: String]?
     public var linux: Linux?
 

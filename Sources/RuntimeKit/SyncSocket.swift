@@ -14,6 +14,9 @@ import SystemKit
 ///   cgroup create, add pid
 ///   .joined ────────────────────────────────────────────────────▶ (awaited before ready,
 ///                                                                  or first with cgroupns)
+///        ◀──────────────────────────────────────────────────────── .runHooks (with prestart
+///   run prestart, createRuntime hooks                                or createRuntime hooks,
+///   .hooksDone ─────────────────────────────────────────────────▶   before pivot_root)
 ///        ◀──────────────────────────────────────────────────────── .warning(text)*
 ///        ◀──────────────────────────────────────────────────────── .ready | .failed(text)
 ///   write state.json, exit                                          open exec.fifo, wait
@@ -26,6 +29,9 @@ enum SyncMessage: Equatable {
     case warning(String)
     case ready
     case failed(String)
+    /// The init stopped before pivot_root: the parent runs its create-time hooks now.
+    case runHooks
+    case hooksDone
 
     var encoded: [UInt8] {
         switch self {
@@ -34,6 +40,8 @@ enum SyncMessage: Equatable {
         case .joined: Array("joined".utf8)
         case .ready: Array("ready".utf8)
         case .failed(let text): Array("error \(text)".utf8)
+        case .runHooks: Array("hooks".utf8)
+        case .hooksDone: Array("hooks-done".utf8)
         }
     }
 
@@ -47,6 +55,10 @@ enum SyncMessage: Equatable {
             self = .joined
         } else if text == "ready" {
             self = .ready
+        } else if text == "hooks" {
+            self = .runHooks
+        } else if text == "hooks-done" {
+            self = .hooksDone
         } else if text.hasPrefix("error ") {
             self = .failed(String(text.dropFirst(6)))
         } else if text.hasPrefix("child-error ") {

@@ -45,6 +45,7 @@ extension CgroupManager {
             memory.limit = limit.flatMap { $0 >= (1 << 62) ? nil : $0 }
             memory.raw = try counters(memoryDirectory + "/memory.stat")
             memory.cache = memory.raw["cache"] ?? 0
+            memory.failCount = try readNumber(memoryDirectory + "/memory.failcnt") ?? 0
             stats.memory = memory
         }
 
@@ -81,6 +82,7 @@ extension CgroupManager {
             }
             memory.raw = try counters(cgroup + "/memory.stat")
             memory.cache = memory.raw["file"] ?? 0
+            memory.failCount = try counters(cgroup + "/memory.events")["max"] ?? 0
             stats.memory = memory
         }
 
@@ -91,6 +93,21 @@ extension CgroupManager {
             stats.pids = pids
         }
         return stats
+    }
+
+    /// How many processes the OOM killer has killed in the cgroup (`oom_kill` of v1
+    /// `memory.oom_control`, v2 `memory.events`); nil without a memory controller or on
+    /// a kernel that does not count them.
+    public func oomKillCount() -> UInt64? {
+        let file: String
+        if isUnified {
+            file = directories[0].path + "/memory.events"
+        } else if let memoryDirectory = directory(for: "memory")?.path {
+            file = memoryDirectory + "/memory.oom_control"
+        } else {
+            return nil
+        }
+        return (try? counters(file))?["oom_kill"]
     }
 
     /// The "name value" lines of a file such as memory.stat or cpu.stat.

@@ -1,8 +1,9 @@
 extension CgroupStats {
     /// The statistics as the `data` object of runc's `events --stats` lines: `cpu`
-    /// (usage total/percpu/kernel/user, throttling), `memory` (cache, usage with limit and
-    /// max, raw counters) and `pids` (current, limit). An unlimited memory limit prints as
-    /// the largest 64-bit number and an unlimited pids limit as 0, as runc prints them.
+    /// (usage total/percpu/kernel/user, throttling), `memory` (cache, usage with limit,
+    /// max and failcnt, raw counters) and `pids` (current, limit). An unlimited memory
+    /// limit prints as the largest 64-bit number and an unlimited pids limit as 0, as
+    /// runc prints them.
     public var runcJSON: String {
         var sections: [String] = []
         if let cpu {
@@ -20,7 +21,8 @@ extension CgroupStats {
             sections.append(
                 "\"memory\":{\"cache\":\(memory.cache),\"usage\":{"
                     + "\"limit\":\(memory.limit ?? UInt64.max),\"usage\":\(memory.usage),"
-                    + "\"max\":\(memory.maxUsage)},\"raw\":{\(raw)}}")
+                    + "\"max\":\(memory.maxUsage),\"failcnt\":\(memory.failCount)},"
+                    + "\"raw\":{\(raw)}}")
         }
         if let pids {
             sections.append("\"pids\":{\"current\":\(pids.current),\"limit\":\(pids.limit ?? 0)}")

@@ -36,6 +36,8 @@ public struct CgroupStats: Sendable, Equatable {
         public var maxUsage: UInt64 = 0
         /// Page cache (v1 `cache`, v2 `file` of memory.stat).
         public var cache: UInt64 = 0
+        /// How often usage hit the limit (v1 `memory.failcnt`, v2 `max` of memory.events).
+        public var failCount: UInt64 = 0
         /// Every counter of memory.stat, by its name there.
         public var raw: [String: UInt64] = [:]
 

@@ -28,6 +28,11 @@ enum RuncsCommand {
           list     list containers
           kill     send a signal to a container's process
           delete   delete a container and its resources
+          pause    freeze every process of a container
+          resume   let the processes of a paused container run again
+          update   change the resource limits of a container
+          events   print a container's statistics (and OOM kills) as JSON lines
+          features print the OCI features document of runcs
 
         global options:
           --root DIR           state directory (default /run/runcs)
@@ -112,6 +117,11 @@ enum RuncsCommand {
         case "list": return try Verbs.list(arguments, runtime: runtime)
         case "kill": return try Verbs.kill(arguments, runtime: runtime)
         case "delete": return try Verbs.delete(arguments, runtime: runtime)
+        case "pause": return try Verbs.pause(arguments, runtime: runtime)
+        case "resume": return try Verbs.resume(arguments, runtime: runtime)
+        case "update": return try Verbs.update(arguments, runtime: runtime)
+        case "events": return try Verbs.events(arguments, runtime: runtime)
+        case "features": return try Verbs.features(arguments)
         default:
             throw RuntimeError(.invalidArgument, "unknown command \"\(command)\"")
         }

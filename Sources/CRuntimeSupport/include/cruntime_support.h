@@ -41,6 +41,14 @@ int crs_seccomp_attr_set(void *context, int attribute, uint32_t value);
 int crs_seccomp_load(void *context);
 void crs_seccomp_release(void *context);
 
+/// libseccomp's version (seccomp_version(3)). Returns 0, or -1 when the library is
+/// missing or too old to say.
+int crs_seccomp_version(unsigned int *major, unsigned int *minor, unsigned int *micro);
+
+/// What libseccomp and the running kernel support together (seccomp_api_get(3)):
+/// 2 and up sets TSYNC, 3 the LOG flag and action, 4 SPEC_ALLOW; 0 when unknown.
+unsigned int crs_seccomp_api_level(void);
+
 /// Loads `count` eBPF instructions (8 bytes each, `struct bpf_insn`) as a
 /// BPF_PROG_TYPE_CGROUP_DEVICE program. Returns the program's fd (close-on-exec) or -1
 /// with errno; the verifier's complaint, if any, is written to `log`.
