@@ -57,7 +57,8 @@ extension ContainerCgroup {
         do {
             return try manager.stats()
         } catch {
-            throw RuntimeError(.internal, "read statistics of cgroup \"\(manager.path)\": \(error)")
+            throw RuntimeError(.internal,
+                               "read statistics of cgroup \"\(manager.path)\": \(error)")
         }
     }
 

@@ -16,8 +16,13 @@ extension ContainerInit {
             try sync.send(.runHooks)
             try awaitHooksDone()
         }
-        try HookRunner(kind: .createContainer)
-            .run(hooks.hooks(.createContainer), state: hookState(.creating))
+        let createContainer = hooks.hooks(.createContainer)
+        guard !createContainer.isEmpty else {
+            return
+        }
+        // In the container's cgroup, like everything the container starts.
+        try awaitCgroup()
+        try HookRunner(kind: .createContainer).run(createContainer, state: hookState(.creating))
     }
 
     /// Once `start` has opened the exec fifo, inside the container (paths resolve in its

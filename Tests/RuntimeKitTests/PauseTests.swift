@@ -60,7 +60,8 @@ import Testing
 
         // kill KILL, then a plain delete: kill thaws it and waits for the end.
         let killed = container.makeID("pausekill")
-        try #require(try container.runcs(["run", "-d", "-b", container.bundle, killed]).status == 0)
+        let run = try container.runcs(["run", "-d", "-b", container.bundle, killed])
+        try #require(run.status == 0, "\(run.error)")
         try #require(try container.runcs(["pause", killed]).status == 0)
         let kill = try container.runcs(["kill", killed, "KILL"])
         #expect(kill.status == 0, "\(kill.error)")
@@ -70,7 +71,8 @@ import Testing
 
         // delete --force of a paused container; a plain delete is refused first.
         let forced = container.makeID("pauseforce")
-        try #require(try container.runcs(["run", "-d", "-b", container.bundle, forced]).status == 0)
+        let second = try container.runcs(["run", "-d", "-b", container.bundle, forced])
+        try #require(second.status == 0, "\(second.error)")
         try #require(try container.runcs(["pause", forced]).status == 0)
         let refused = try container.runcs(["delete", forced])
         #expect(refused.error.contains("not stopped: paused"))
