@@ -9,7 +9,8 @@ import Testing
 /// failing or slow create-time hook fails the create and leaves nothing behind.
 @Suite struct HookTests {
     /// Appends one line per call to the log named by $1: the hook kind ($2), what the
-    /// state on stdin says, the other args, the environment and the mount namespace.
+    /// state on stdin says, the other args, the environment, the mount namespace and the
+    /// pids (or v2) cgroup.
     static let script = """
         #!/bin/sh
         log=$1
@@ -17,8 +18,10 @@ import Testing
         shift 2
         state=$(cat)
         field() { echo "$state" | sed -n "s/.*\\"$1\\":\\"*\\([^\\",}]*\\).*/\\1/p"; }
+        cgroup=$(sed -n 's/^[0-9]*:pids:\\(.*\\)$/\\1/p; s/^0::\\(.*\\)$/\\1/p' /proc/self/cgroup)
         echo "$kind status=$(field status) pid=$(field pid) id=$(field id) args=$*" \\
-            "env=$HOOK_ENV home=$HOME mnt=$(readlink /proc/self/ns/mnt)" >> "$log"
+            "env=$HOOK_ENV home=$HOME mnt=$(readlink /proc/self/ns/mnt)" \\
+            "cgroup=$(echo "$cgroup" | head -1)" >> "$log"
 
         """
 
@@ -93,6 +96,11 @@ import Testing
         }
         #expect(namespaces["createContainer"] != hostNamespace)
         #expect(namespaces["startContainer"] == namespaces["createContainer"])
+
+        // The container's hook runs in the container's cgroup, the runtime's do not.
+        let cgroups = Dictionary(uniqueKeysWithValues: log.map { ($0.0, $0.1["cgroup"]) })
+        #expect(cgroups["createContainer"] == container.spec.linux?.cgroupsPath)
+        #expect(cgroups["createRuntime"] != container.spec.linux?.cgroupsPath)
     }
 
     @Test func aHookPastItsTimeoutIsKilledAndFailsCreate() throws {
