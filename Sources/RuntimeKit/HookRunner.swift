@@ -96,6 +96,7 @@ struct HookRunner {
             signal(SIGCHLD, SIG_DFL)
         }
         defer { if wasIgnored { signal(SIGCHLD, SIG_IGN) } }
+
         let arguments = (hook.args ?? []).isEmpty ? [hook.path] : hook.args ?? []
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = (hook.env ?? []).map { strdup($0) } + [nil]

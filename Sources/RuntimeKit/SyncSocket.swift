@@ -22,6 +22,8 @@ import SystemKit
 ///   write state.json, exit                                          open exec.fifo, wait
 /// runcs start: open exec.fifo ◀─── one byte ────────────────────── execve(process.args)
 /// ```
+/// Between the fifo's open and the byte the init runs its startContainer hooks; when one
+/// fails it writes "1" and the error instead of "0", and exits.
 /// A child that fails before its exec writes `child-error <step> <errno>` instead.
 enum SyncMessage: Equatable {
     case plan([UInt8])
