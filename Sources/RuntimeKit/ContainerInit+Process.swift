@@ -96,7 +96,7 @@ extension ContainerInit {
             try seccomp.load()
         }
         let groups = (user.additionalGids ?? []).map { gid_t($0) }
-        try check("setgroups", nil) { setgroups(groups.count, groups) }
+        try setSupplementaryGroups(groups)
         try check("setgid", String(user.gid)) { setgid(user.gid) }
         try ProcessCapabilities.prepareForUserChange()
         try check("setuid", String(user.uid)) { setuid(user.uid) }

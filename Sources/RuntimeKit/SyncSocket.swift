@@ -8,7 +8,12 @@ import SystemKit
 ///
 /// ```
 /// runcs create (parent)              clone child (C)             runcs init (Swift)
-///   socketpair, clone ───────────────▶ setns, bind exe ro, exec ──▶ start
+///   socketpair, clone ───────────────▶ [new user namespace]
+///        ◀──────────────────────────── .userNamespace
+///   write uid_map, gid_map
+///   .idMapsWritten ──────────────────▶ setns, [unshare], [fork]
+///        ◀──────────────────────────── [.initPID(pid)]
+///                                      bind exe ro, exec ────────▶ start
 ///   .plan(json) ────────────────────────────────────────────────▶ read plan
 ///   fd: state dir, [console socket] ────────────────────────────▶ mounts, pivot_root, ...
 ///   cgroup create, add pid
@@ -19,10 +24,17 @@ import SystemKit
 ///   write state.json, exit                                          open exec.fifo, wait
 /// runcs start: open exec.fifo ◀─── one byte ────────────────────── execve(process.args)
 /// ```
-/// A child that fails before its exec writes `child-error <step> <errno>` instead.
+/// A child that fails before its exec writes `child-error <step> <errno>` instead. The
+/// bracketed steps happen only with a user namespace (`InitLauncher+UserNamespace`).
 enum SyncMessage: Equatable {
     case plan([UInt8])
     case joined
+    /// The clone child is in its new user namespace and waits for its id maps.
+    case userNamespace
+    /// The parent has written the child's id maps: it goes on.
+    case idMapsWritten
+    /// The pid of the init, which the clone child forked into a new pid namespace.
+    case initPID(Int32)
     case warning(String)
     case ready
     case failed(String)
@@ -32,6 +44,9 @@ enum SyncMessage: Equatable {
         case .plan(let json): Array("plan ".utf8) + json
         case .warning(let text): Array("warning \(text)".utf8)
         case .joined: Array("joined".utf8)
+        case .userNamespace: Array("userns".utf8)
+        case .idMapsWritten: Array("mapped".utf8)
+        case .initPID(let pid): Array("init-pid \(pid)".utf8)
         case .ready: Array("ready".utf8)
         case .failed(let text): Array("error \(text)".utf8)
         }
@@ -45,6 +60,12 @@ enum SyncMessage: Equatable {
             self = .warning(String(text.dropFirst(8)))
         } else if text == "joined" {
             self = .joined
+        } else if text == "userns" {
+            self = .userNamespace
+        } else if text == "mapped" {
+            self = .idMapsWritten
+        } else if text.hasPrefix("init-pid "), let pid = Int32(text.dropFirst(9)) {
+            self = .initPID(pid)
         } else if text == "ready" {
             self = .ready
         } else if text.hasPrefix("error ") {

@@ -30,7 +30,10 @@ enum RuncsCommand {
           delete   delete a container and its resources
 
         global options:
-          --root DIR           state directory (default /run/runcs)
+          --root DIR           state directory (default /run/runcs; for other users
+                               than root $XDG_RUNTIME_DIR/runcs when that is set)
+          --rootless MODE      true, false or auto (the default: true for other users
+                               than root and inside a user namespace)
           --log FILE           also write log lines to FILE
           --log-format FORMAT  text or json
           --debug              log debug lines
@@ -55,7 +58,8 @@ enum RuncsCommand {
             if global.isSet("systemd-cgroup") {
                 throw RuntimeError(.unavailable, "--systemd-cgroup is not supported by runcs")
             }
-            let runtime = Runtime(root: global.value("root") ?? "/run/runcs")
+            let runtime = Runtime(root: global.value("root") ?? Runtime.defaultRoot(),
+                                  rootless: try Runtime.rootlessSetting(global.value("rootless")))
             return try dispatch(command, Array(global.rest.dropFirst()), runtime: runtime)
         } catch {
             report(error, hasLogFile: hasLogFile)
