@@ -136,6 +136,10 @@ extension ContainerInit {
                 throw RuntimeError(missing ? .notFound : .invalidArgument,
                                    "exec \"\(command)\": \(String(cString: strerror(failure)))")
             }
+            guard (status.st_mode & S_IFMT) == S_IFREG, access(command, X_OK) == 0 else {
+                throw RuntimeError(.invalidArgument,
+                                   "exec \"\(command)\": \(String(cString: strerror(EACCES)))")
+            }
             return command
         }
         let pathVariable = (process.env ?? []).last { $0.hasPrefix("PATH=") }
