@@ -116,6 +116,32 @@ enum ContainerCgroup {
         }
     }
 
+    /// Moves `pid` into the running container's cgroup, in every hierarchy its init was
+    /// placed in; nothing when the container has no cgroup of its own.
+    static func join(_ pid: Int32, to state: ContainerState) throws(RuntimeError) {
+        guard let path = state.cgroupsPath else {
+            return
+        }
+        do {
+            try CgroupManager(path: path).add(pid: pid)
+        } catch {
+            throw RuntimeError(.internal, "move pid \(pid) into cgroup \"\(path)\": \(error)")
+        }
+    }
+
+    /// The host pids in the container's cgroup, sorted; nil when it has no cgroup of
+    /// its own.
+    static func processes(_ state: ContainerState) throws(RuntimeError) -> [Int32]? {
+        guard let path = state.cgroupsPath else {
+            return nil
+        }
+        do {
+            return try CgroupManager(path: path).processes()
+        } catch {
+            throw RuntimeError(.internal, "list processes of cgroup \"\(path)\": \(error)")
+        }
+    }
+
     /// Whether the container's cgroup is frozen (paused).
     static func isFrozen(_ state: ContainerState) -> Bool {
         guard let path = state.cgroupsPath, let manager = try? CgroupManager(path: path) else {

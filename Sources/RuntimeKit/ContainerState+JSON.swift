@@ -59,6 +59,7 @@ extension InitPlan {
         fields["protectedExecutable"] = protectedExecutable.map(JSONValue.string)
         fields["newCgroupNamespace"] = .bool(newCgroupNamespace)
         fields["cgroupDirectories"] = .object(cgroupDirectories.mapValues(JSONValue.string))
+        fields["process"] = process?.json
         return .object(fields)
     }
 
@@ -72,6 +73,7 @@ extension InitPlan {
             preserveFDs: try json.integer("preserveFDs") ?? 0,
             protectedExecutable: try json.string("protectedExecutable"),
             newCgroupNamespace: try json.bool("newCgroupNamespace") ?? false,
-            cgroupDirectories: try json.stringMap("cgroupDirectories") ?? [:])
+            cgroupDirectories: try json.stringMap("cgroupDirectories") ?? [:],
+            process: try json.object("process").map(Spec.Process.init(json:)))
     }
 }

@@ -54,8 +54,8 @@ extension InitLauncher {
     /// The clone child's next message; its own failure report becomes the error.
     private func receiveFromChild(_ child: Int32) throws -> SyncMessage {
         switch try parent.receive() {
-        case .failed(let text):
-            throw RuntimeError(.internal, text)
+        case .failed(let error):
+            throw error
         case nil:
             throw RuntimeError(.internal, "clone child \(child) exited before the init ran")
         case let message?:

@@ -122,7 +122,7 @@ extension Runtime {
     }
 
     /// Reads the init's messages until it is ready, passing its warnings on.
-    private func awaitReady(_ sync: SyncSocket, pid: Int32, id: String) throws {
+    func awaitReady(_ sync: SyncSocket, pid: Int32, id: String) throws {
         defer { sync.close() }
         while true {
             switch try sync.receive() {
@@ -130,8 +130,8 @@ extension Runtime {
                 return
             case .warning(let text):
                 logger.warning(text, ["id": id])
-            case .failed(let text):
-                throw RuntimeError(.internal, text)
+            case .failed(let error):
+                throw error
             case .plan, .joined, .userNamespace, .idMapsWritten, .initPID, nil:
                 let status = HostProcess.waitForChild(pid)
                 throw RuntimeError(.internal, "container init exited with status \(status)")

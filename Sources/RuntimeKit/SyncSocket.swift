@@ -37,7 +37,8 @@ enum SyncMessage: Equatable {
     case initPID(Int32)
     case warning(String)
     case ready
-    case failed(String)
+    /// A failure, with the kind of error the init met, so `code` reaches the user.
+    case failed(RuntimeError)
 
     var encoded: [UInt8] {
         switch self {
@@ -48,7 +49,7 @@ enum SyncMessage: Equatable {
         case .idMapsWritten: Array("mapped".utf8)
         case .initPID(let pid): Array("init-pid \(pid)".utf8)
         case .ready: Array("ready".utf8)
-        case .failed(let text): Array("error \(text)".utf8)
+        case .failed(let error): Array("error \(error.code.rawValue) \(error.message)".utf8)
         }
     }
 
@@ -69,12 +70,21 @@ enum SyncMessage: Equatable {
         } else if text == "ready" {
             self = .ready
         } else if text.hasPrefix("error ") {
-            self = .failed(String(text.dropFirst(6)))
+            self = .failed(Self.decodeError(text.dropFirst(6)))
         } else if text.hasPrefix("child-error ") {
-            self = .failed(Self.describeChildError(text))
+            self = .failed(RuntimeError(.internal, Self.describeChildError(text)))
         } else {
-            self = .failed("unexpected message from init: \(text)")
+            self = .failed(RuntimeError(.internal, "unexpected message from init: \(text)"))
         }
+    }
+
+    /// "notFound exec ..." → that error; text without a known code is an internal error.
+    static func decodeError(_ text: Substring) -> RuntimeError {
+        let word = text.prefix { $0 != " " }
+        guard let code = RuntimeError.Code(rawValue: String(word)) else {
+            return RuntimeError(.internal, String(text))
+        }
+        return RuntimeError(code, String(text.dropFirst(word.count + 1)))
     }
 
     /// "child-error setns 1" → "setns: Operation not permitted".

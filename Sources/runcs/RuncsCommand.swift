@@ -27,6 +27,8 @@ enum RuncsCommand {
           state    print a container's state as JSON
           list     list containers
           kill     send a signal to a container's process
+          exec     run a further process in a running container
+          ps       list the processes of a container
           delete   delete a container and its resources
 
         global options:
@@ -63,7 +65,7 @@ enum RuncsCommand {
             return try dispatch(command, Array(global.rest.dropFirst()), runtime: runtime)
         } catch {
             report(error, hasLogFile: hasLogFile)
-            return 1
+            return (error as? RuntimeError)?.exitStatus ?? 1
         }
     }
 
@@ -116,6 +118,8 @@ enum RuncsCommand {
         case "list": return try Verbs.list(arguments, runtime: runtime)
         case "kill": return try Verbs.kill(arguments, runtime: runtime)
         case "delete": return try Verbs.delete(arguments, runtime: runtime)
+        case "exec": return try Verbs.exec(arguments, runtime: runtime)
+        case "ps": return try Verbs.ps(arguments, runtime: runtime)
         default:
             throw RuntimeError(.invalidArgument, "unknown command \"\(command)\"")
         }

@@ -16,14 +16,14 @@ final class RootlessBundle {
     var configPath: String { "\(path)/config.json" }
 
     init(user: TemporaryUser) throws {
-        try #require(FileSystem.exists(AlpineTests.tarball),
-                     "Alpine rootfs missing: expected \(AlpineTests.tarball)")
+        try #require(FileSystem.exists(TestContainer.alpineTarball),
+                     "Alpine rootfs missing: expected \(TestContainer.alpineTarball)")
         self.user = user
         directory = try TestContainer.temporaryDirectory(prefix: "runcs-rootless")
         chown(directory, user.uid, user.gid)
         let rootfs = "\(directory)/bundle/rootfs"
         for command in [["/bin/mkdir", "-p", rootfs],
-                        ["/bin/tar", "-xzf", AlpineTests.tarball, "-C", rootfs],
+                        ["/bin/tar", "-xzf", TestContainer.alpineTarball, "-C", rootfs],
                         [TestContainer.runcsPath, "spec", "--rootless", "-b", path]] {
             let result = try user.execute(command)
             try #require(result.status == 0, "\(command[0]): \(result.error)")
