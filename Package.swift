@@ -93,7 +93,8 @@ let package = Package(
             // libseccomp is still dlopened at run time (glibc's static dlopen needs the
             // host's own glibc, as on the machine that built it).
             linkerSettings: [.unsafeFlags(["-static-executable"])]),
-        .testTarget(name: "RuntimeKitTests", dependencies: ["TestKit", "RuntimeKit", "SystemKit"]),
+        .testTarget(name: "RuntimeKitTests",
+                    dependencies: ["TestKit", "RuntimeKit", "RuntimeSupport", "SystemKit"]),
 
         // Monitor: the per-container monitor process and the library the daemon uses to
         // launch it and talk to it. The monitor is linked as a fully static executable:

@@ -21,6 +21,9 @@ packages="$packages runc"
 # beside systemd and does not become init), the man pages rendered by man-db and
 # groff, real users and groups for the socket's permissions (passwd).
 packages="$packages openrc man-db groff-base passwd"
+# Rootless containers: newuidmap and newgidmap map the ranges of /etc/subuid and
+# /etc/subgid into a user namespace (setpriv, from util-linux, runs a test as a user).
+packages="$packages uidmap"
 # contaird on Alpine carries its glibc and libraries (packaging/bundle-libraries.sh).
 packages="$packages patchelf"
 if [ "${1:-}" = "--bench" ]; then

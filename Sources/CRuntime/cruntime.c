@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -23,24 +24,128 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/// Writes "child-error <step> <errno>" on `fd` using only async-signal-safe calls.
-static void report_child_error(int fd, const char *step, int code) {
+/// Writes "<prefix><word> <number>" on `fd` as one message, using only
+/// async-signal-safe calls.
+static void report(int fd, const char *prefix, const char *word, long number) {
     char message[128];
     size_t length = 0;
-    const char *prefix = "child-error ";
     for (const char *p = prefix; *p && length < 64; p++) message[length++] = *p;
-    for (const char *p = step; *p && length < 100; p++) message[length++] = *p;
-    message[length++] = ' ';
-    char digits[12];
+    for (const char *p = word; *p && length < 100; p++) message[length++] = *p;
+    if (*word) message[length++] = ' ';
+    char digits[24];
     int count = 0;
-    unsigned value = (unsigned)code;
+    unsigned long value = (unsigned long)number;
     do {
         digits[count++] = (char)('0' + value % 10);
         value /= 10;
-    } while (value > 0 && count < 11);
+    } while (value > 0 && count < 20);
     while (count > 0) message[length++] = digits[--count];
     ssize_t ignored = write(fd, message, length);
     (void)ignored;
+}
+
+/// Says "child-error <step> <errno>" on the sync socket and exits 127.
+__attribute__((noreturn)) static void fail(int sync, const char *step, int code) {
+    report(sync, "child-error ", step, code);
+    _exit(127);
+}
+
+/// Tells the parent that our new user namespace exists and waits for its answer, which
+/// comes once it has written our uid_map and gid_map.
+static void await_id_maps(int sync) {
+    static const char announce[] = "userns";
+    if (write(sync, announce, sizeof(announce) - 1) < 0) fail(sync, "announce-userns", errno);
+    char answer[16];
+    ssize_t got;
+    do {
+        got = read(sync, answer, sizeof(answer));
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0) fail(sync, "wait-for-parent", got < 0 ? errno : EPIPE);
+}
+
+/// Takes the ids of root in the user namespace we just made or joined. Ours are still
+/// the caller's host ids, which its maps may not cover: the init's exec would then drop
+/// every capability we hold in it. Raw system calls: glibc's wrappers would try to
+/// reach threads of the parent. The groups go too, unless setgroups is denied there.
+static void become_namespace_root(int sync) {
+    if (syscall(SYS_setgroups, 0, NULL) < 0 && errno != EPERM) fail(sync, "setgroups", errno);
+    if (syscall(SYS_setresgid, 0, 0, 0) < 0) fail(sync, "setresgid", errno);
+    if (syscall(SYS_setresuid, 0, 0, 0) < 0) fail(sync, "setresuid", errno);
+}
+
+/// Joins the request's namespaces in order, each refused with EPERM before the user
+/// namespace again right after it (see `join_fds`).
+static void join_namespaces(const struct cruntime_spawn_request *request) {
+    int sync = request->sync_fd;
+    int refused[16];
+    int refused_count = 0;
+    int user_ahead = 0;
+    for (int i = 0; i < request->join_count; i++) {
+        if (request->join_types[i] == CLONE_NEWUSER) user_ahead = 1;
+    }
+    for (int i = 0; i < request->join_count; i++) {
+        int type = request->join_types[i];
+        if (setns(request->join_fds[i], type) < 0) {
+            int deferrable = errno == EPERM && user_ahead && type != CLONE_NEWUSER;
+            if (!deferrable || refused_count == 16) fail(sync, "setns", errno);
+            refused[refused_count++] = i;
+            continue;
+        }
+        if (type != CLONE_NEWUSER) continue;
+        become_namespace_root(sync);
+        user_ahead = 0;
+        for (int r = 0; r < refused_count; r++) {
+            int index = refused[r];
+            if (setns(request->join_fds[index], request->join_types[index]) < 0) {
+                fail(sync, "setns", errno);
+            }
+        }
+        refused_count = 0;
+    }
+}
+
+/// Makes the namespaces of `unshare_flags`, the user namespace first; a new pid
+/// namespace takes a fork, after which only the child goes on (see `unshare_flags`).
+static void unshare_namespaces(const struct cruntime_spawn_request *request) {
+    int sync = request->sync_fd;
+    int flags = request->unshare_flags;
+    if (flags & CLONE_NEWUSER) {
+        if (unshare(CLONE_NEWUSER) < 0) fail(sync, "unshare-user", errno);
+        if (request->wait_for_parent) await_id_maps(sync);
+        become_namespace_root(sync);
+    }
+    int others = flags & ~(CLONE_NEWUSER | CLONE_NEWPID);
+    if (others && unshare(others) < 0) fail(sync, "unshare", errno);
+    if (!(flags & CLONE_NEWPID)) return;
+
+    if (unshare(CLONE_NEWPID) < 0) fail(sync, "unshare-pid", errno);
+    long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
+    if (pid < 0) fail(sync, "fork-init", errno);
+    if (pid > 0) {
+        report(sync, "init-pid ", "", pid);
+        _exit(0);
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
+/// Bind-mounts `path` read-only over itself. The remount keeps the flags of the mount
+/// underneath that a user namespace locks (noexec and the atime mode), which would
+/// otherwise make it fail with EPERM.
+static void protect_executable(int sync, const char *path) {
+    if (mount(path, path, NULL, MS_BIND, NULL) < 0) fail(sync, "bind-executable", errno);
+    struct statfs underneath;
+    if (statfs(path, &underneath) < 0) fail(sync, "statfs-executable", errno);
+    unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV;
+    if (underneath.f_flags & ST_NOEXEC) flags |= MS_NOEXEC;
+    if (underneath.f_flags & ST_NODIRATIME) flags |= MS_NODIRATIME;
+    if (underneath.f_flags & ST_NOATIME) {
+        flags |= MS_NOATIME;
+    } else if (underneath.f_flags & ST_RELATIME) {
+        flags |= MS_RELATIME;
+    } else {
+        flags |= MS_STRICTATIME;
+    }
+    if (mount(NULL, path, NULL, flags, NULL) < 0) fail(sync, "protect-executable", errno);
 }
 
 /// The child's side of `cruntime_spawn_init`; never returns.
@@ -50,57 +155,29 @@ static void run_child(const struct cruntime_spawn_request *request) {
     // The container must not outlive a parent that dies before it reports ready.
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-    if (request->wait_for_parent) {
-        char go = 0;
-        ssize_t got;
-        do {
-            got = read(sync, &go, 1);
-        } while (got < 0 && errno == EINTR);
-        if (got != 1) {
-            report_child_error(sync, "wait-for-parent", got < 0 ? errno : EPIPE);
-            _exit(127);
-        }
+    if (request->clone_flags & CLONE_NEWUSER) {
+        if (request->wait_for_parent) await_id_maps(sync);
+        become_namespace_root(sync);
     }
-
-    for (int i = 0; i < request->join_count; i++) {
-        if (setns(request->join_fds[i], request->join_types[i]) < 0) {
-            report_child_error(sync, "setns", errno);
-            _exit(127);
-        }
-    }
+    join_namespaces(request);
+    if (request->unshare_flags) unshare_namespaces(request);
 
     if (request->make_root_slave &&
         mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
-        report_child_error(sync, "make-root-slave", errno);
-        _exit(127);
+        fail(sync, "make-root-slave", errno);
     }
 
-    if (request->protect_executable) {
-        const char *path = request->executable;
-        if (mount(path, path, NULL, MS_BIND, NULL) < 0) {
-            report_child_error(sync, "bind-executable", errno);
-            _exit(127);
-        }
-        unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV;
-        if (mount(NULL, path, NULL, flags, NULL) < 0) {
-            report_child_error(sync, "protect-executable", errno);
-            _exit(127);
-        }
-    }
+    if (request->protect_executable) protect_executable(sync, request->executable);
 
     if (sync != request->sync_target) {
-        if (dup2(sync, request->sync_target) < 0) {
-            report_child_error(sync, "dup2-sync", errno);
-            _exit(127);
-        }
+        if (dup2(sync, request->sync_target) < 0) fail(sync, "dup2-sync", errno);
         sync = request->sync_target;
     } else {
         fcntl(sync, F_SETFD, 0);
     }
 
     execve(request->executable, request->argv, request->envp);
-    report_child_error(sync, "exec-init", errno);
-    _exit(127);
+    fail(sync, "exec-init", errno);
 }
 
 pid_t cruntime_spawn_init(const struct cruntime_spawn_request *request) {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import RuntimeSupport
 import SystemKit
 
@@ -22,7 +25,12 @@ enum ContainerCgroup {
 
     /// Creates the cgroup with the limits of `spec`, before there is a process to put in
     /// it, so that the init can be told its directories and the move can start at once.
-    static func prepare(for spec: Spec, id: String) throws(RuntimeError) -> Prepared {
+    ///
+    /// A `rootless` runtime that may not make the cgroup goes on without one (nil), as
+    /// runc does, unless `spec` sets limits, which it then cannot honour.
+    static func prepare(for spec: Spec, id: String, rootless: @autoclosure () -> Bool,
+                        logger: Logger) throws(RuntimeError) -> Prepared?
+    {
         let path = path(for: spec, id: id)
         do {
             let manager = try CgroupManager(path: path)
@@ -35,8 +43,30 @@ enum ContainerCgroup {
         } catch {
             // Even a half-made cgroup goes.
             try? destroy(path: path)
-            throw RuntimeError(.internal, "set up cgroup \"\(path)\": \(error)")
+            let refused = (error as? SystemError).map { [EACCES, EPERM, EROFS].contains($0.errno) }
+            guard refused == true, rootless() else {
+                throw RuntimeError(.internal, "set up cgroup \"\(path)\": \(error)")
+            }
+            if setsLimits(spec) {
+                throw RuntimeError(.unavailable, "set up cgroup \"\(path)\": \(error); a rootless "
+                    + "container gets linux.resources only in a cgroup delegated to its user")
+            }
+            logger.debug("rootless container runs without a cgroup of its own",
+                         ["id": id, "cgroup": path, "error": error])
+            return nil
         }
+    }
+
+    /// Whether `spec` sets memory, cpu or pids limits. Device rules do not count: a
+    /// rootless container's devices are the host's nodes, bind-mounted, which the host's
+    /// file permissions guard.
+    static func setsLimits(_ spec: Spec) -> Bool {
+        guard let resources = spec.linux?.resources else {
+            return false
+        }
+        let memory = resources.memory.map { $0 != Spec.Memory() } ?? false
+        let cpu = resources.cpu.map { $0 != Spec.CPU() } ?? false
+        return memory || cpu || resources.pids != nil
     }
 
     /// Moves `pid` into the prepared cgroup. The first move into a v1 cgroup waits for an
@@ -83,6 +113,32 @@ enum ContainerCgroup {
             return true
         } catch {
             throw RuntimeError(.internal, "signal cgroup \"\(path)\": \(error)")
+        }
+    }
+
+    /// Moves `pid` into the running container's cgroup, in every hierarchy its init was
+    /// placed in; nothing when the container has no cgroup of its own.
+    static func join(_ pid: Int32, to state: ContainerState) throws(RuntimeError) {
+        guard let path = state.cgroupsPath else {
+            return
+        }
+        do {
+            try CgroupManager(path: path).add(pid: pid)
+        } catch {
+            throw RuntimeError(.internal, "move pid \(pid) into cgroup \"\(path)\": \(error)")
+        }
+    }
+
+    /// The host pids in the container's cgroup, sorted; nil when it has no cgroup of
+    /// its own.
+    static func processes(_ state: ContainerState) throws(RuntimeError) -> [Int32]? {
+        guard let path = state.cgroupsPath else {
+            return nil
+        }
+        do {
+            return try CgroupManager(path: path).processes()
+        } catch {
+            throw RuntimeError(.internal, "list processes of cgroup \"\(path)\": \(error)")
         }
     }
 

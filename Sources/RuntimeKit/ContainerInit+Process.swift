@@ -33,7 +33,10 @@ extension ContainerInit {
         close(master)
         close(consoleSocket)
 
-        try bindConsole(slave)
+        // An exec's terminal is its own: /dev/console stays the container's.
+        if mountNamespace == nil {
+            try bindConsole(slave)
+        }
 
         try check("setsid", nil) { setsid() }
         try check("ioctl(TIOCSCTTY)", "pty") { cshim_set_controlling_tty(slave) }
@@ -96,7 +99,7 @@ extension ContainerInit {
             try seccomp.load()
         }
         let groups = (user.additionalGids ?? []).map { gid_t($0) }
-        try check("setgroups", nil) { setgroups(groups.count, groups) }
+        try setSupplementaryGroups(groups)
         try check("setgid", String(user.gid)) { setgid(user.gid) }
         try ProcessCapabilities.prepareForUserChange()
         try check("setuid", String(user.uid)) { setuid(user.uid) }
@@ -113,6 +116,8 @@ extension ContainerInit {
 
     /// Enters `process.cwd` (resolved inside the root, which is now "/") and finds the
     /// executable on the container's PATH, so that a typo fails `create`, not `start`.
+    /// A missing command is the one error the init reports as `notFound`, which `exec`
+    /// turns into status 127.
     func prepareExec() throws -> String {
         let root = try check("open", "/") { open("/", O_PATH | O_DIRECTORY | O_CLOEXEC) }
         defer { close(root) }
@@ -124,6 +129,17 @@ extension ContainerInit {
             throw RuntimeError(.invalidArgument, "process.args is empty")
         }
         if command.contains("/") {
+            var status = stat()
+            guard stat(command, &status) == 0 else {
+                let failure = errno
+                let missing = failure == ENOENT || failure == ENOTDIR
+                throw RuntimeError(missing ? .notFound : .invalidArgument,
+                                   "exec \"\(command)\": \(String(cString: strerror(failure)))")
+            }
+            guard (status.st_mode & S_IFMT) == S_IFREG, access(command, X_OK) == 0 else {
+                throw RuntimeError(.invalidArgument,
+                                   "exec \"\(command)\": \(String(cString: strerror(EACCES)))")
+            }
             return command
         }
         let pathVariable = (process.env ?? []).last { $0.hasPrefix("PATH=") }

@@ -83,9 +83,14 @@ extension ContainerInit {
             target = try root.create(mount.destination, directory: true)
             defer { close(target) }
             let type = mount.type ?? "none"
-            try mountCall(source: mount.source ?? type, target: RootPath.procPath(target),
-                          type: type, flags: options.flags, data: options.dataString,
-                          shown: mount.destination)
+            if inUserNamespace, let hostPath = Self.namespacedFilesystems[type] {
+                try mountNamespaced(mount, options: options, at: target, hostPath: hostPath,
+                                    in: root)
+            } else {
+                try mountCall(source: mount.source ?? type, target: RootPath.procPath(target),
+                              type: type, flags: options.flags, data: options.dataString,
+                              shown: mount.destination)
+            }
         }
 
         if options.propagation != 0 {
@@ -103,7 +108,8 @@ extension ContainerInit {
         defer { close(mounted) }
         var info = statvfs()
         try check("fstatvfs", path) { fstatvfs(mounted, &info) }
-        let kept = UInt(info.f_flag) & (ST_NOSUID | ST_NODEV | ST_NOEXEC)
+        let kept = MountOptions.keptOnRemount(UInt(info.f_flag), requested: flags,
+                                              userNamespace: inUserNamespace)
         let wanted = UInt(MS_BIND | MS_REMOUNT) | flags | kept
         try mountCall(source: nil, target: RootPath.procPath(mounted), type: nil,
                       flags: wanted, shown: path)
@@ -286,10 +292,18 @@ extension ContainerInit {
                         (data ?? "").isEmpty ? nil : UnsafeRawPointer(dataPointer))
         }
         if result != 0 {
-            let reason = String(cString: strerror(errno))
-            throw RuntimeError(.internal, "mount \(source ?? "none") to \(shown ?? target) "
-                + "(type \(type ?? "none"), flags \(MountOptions.describe(flags)), "
-                + "data \"\(data ?? "")\"): \(reason)")
+            throw mountFailure(source: source, target: shown ?? target, type: type,
+                               flags: flags, data: data, errno: errno)
         }
+    }
+
+    /// A failed mount as the user reads it: the operation, both paths, the type, the
+    /// flags by name, the data and the reason.
+    func mountFailure(source: String?, target: String, type: String?, flags: UInt,
+                      data: String?, errno code: Int32) -> RuntimeError {
+        let reason = String(cString: strerror(code))
+        return RuntimeError(.internal, "mount \(source ?? "none") to \(target) "
+            + "(type \(type ?? "none"), flags \(MountOptions.describe(flags)), "
+            + "data \"\(data ?? "")\"): \(reason)")
     }
 }

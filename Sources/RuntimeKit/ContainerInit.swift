@@ -16,8 +16,11 @@ public struct ContainerInit {
     let spec: Spec
     let process: Spec.Process
     let sync: SyncSocket
-    /// The container's state directory on the host, holding the exec fifo.
-    let stateDirectory: Int32
+    /// The container's state directory on the host, holding the exec fifo; nil for an
+    /// exec, which has no fifo to wait on.
+    let stateDirectory: Int32?
+    /// For an exec: the running container's mount namespace, which the init joins.
+    let mountNamespace: Int32?
     /// A connected socket to the console socket's listener, when a terminal is wanted.
     let consoleSocket: Int32?
     /// Whether the parent has confirmed our cgroup.
@@ -42,9 +45,14 @@ public struct ContainerInit {
         let sync = SyncSocket(fd: fd)
         do {
             let initProcess = try receive(over: sync)
-            try initProcess.run()
+            if initProcess.mountNamespace != nil {
+                try initProcess.runExec()
+            } else {
+                try initProcess.run()
+            }
         } catch {
-            try? sync.send(.failed("\(error)"))
+            let failure = error as? RuntimeError ?? RuntimeError(.internal, "\(error)")
+            try? sync.send(.failed(failure))
         }
         return 1
     }
@@ -61,17 +69,23 @@ public struct ContainerInit {
         } catch {
             throw RuntimeError(.invalidArgument, "load \(plan.configPath): \(error)")
         }
-        guard let process = spec.process else {
+        guard let process = plan.process ?? spec.process else {
             throw RuntimeError(.invalidArgument, "config.json has no process")
         }
-        let stateDirectory = try sync.receiveDescriptor()
+        let first = try sync.receiveDescriptor()
         let consoleSocket = plan.hasConsoleSocket ? try sync.receiveDescriptor() : nil
+        let isExec = plan.process != nil
         return ContainerInit(plan: plan, spec: spec, process: process, sync: sync,
-                             stateDirectory: stateDirectory, consoleSocket: consoleSocket)
+                             stateDirectory: isExec ? nil : first,
+                             mountNamespace: isExec ? first : nil,
+                             consoleSocket: consoleSocket)
     }
 
     /// Every step, in the order the kernel needs them.
     func run() throws {
+        guard let stateDirectory else {
+            throw RuntimeError(.internal, "init: the parent sent no state directory")
+        }
         // The read-only bind of runcs stays our executable but must not stay reachable:
         // pivot_root detaches it with the old root; MS_MOVE + chroot would leave it, so
         // detach it now (each lazy unmount waits for an RCU grace period: do one, not two).
@@ -111,17 +125,9 @@ public struct ContainerInit {
         try sync.send(.ready)
         sync.close()
 
-        try waitForStart()
+        try waitForStart(stateDirectory)
         Self.setName("runcs:exec")
-        if let seccomp, process.noNewPrivileges == true {
-            do {
-                try seccomp.load()
-            } catch {
-                writeStandardError("runcs: \(error)\n")
-                _exit(127)
-            }
-        }
-        exec(executable)
+        exec(executable, seccomp: seccomp)
     }
 
     /// Waits for the parent's word that we are in our cgroup, once.
@@ -138,7 +144,7 @@ public struct ContainerInit {
     /// Blocks on the exec fifo until `runcs start` (or `run`) opens it, runs the
     /// startContainer hooks, then tells it we are going ("0"), or why not ("1" and the
     /// error, after which we exit).
-    func waitForStart() throws {
+    func waitForStart(_ stateDirectory: Int32) throws {
         let fifo = try check("open", StateStore.execFifoName) {
             openat(stateDirectory, StateStore.execFifoName, O_WRONLY | O_CLOEXEC)
         }
@@ -157,9 +163,18 @@ public struct ContainerInit {
         _ = write(fifo, byte, 1)
     }
 
-    /// Replaces this process with the container's process; on failure, says why on the
+    /// Replaces this process with the container's process, loading the seccomp filter
+    /// first when no_new_privs lets it come last; on failure, says why on the
     /// container's stderr and exits 127, like a shell.
-    func exec(_ executable: String) -> Never {
+    func exec(_ executable: String, seccomp: CompiledSeccomp?) -> Never {
+        if let seccomp, process.noNewPrivileges == true {
+            do {
+                try seccomp.load()
+            } catch {
+                writeStandardError("runcs: \(error)\n")
+                _exit(127)
+            }
+        }
         let arguments = process.args ?? []
         let environment = process.env ?? []
         let argv = arguments.map { strdup($0) } + [nil]

@@ -63,6 +63,7 @@ extension InitPlan {
         fields["protectedExecutable"] = protectedExecutable.map(JSONValue.string)
         fields["newCgroupNamespace"] = .bool(newCgroupNamespace)
         fields["cgroupDirectories"] = .object(cgroupDirectories.mapValues(JSONValue.string))
+        fields["process"] = process?.json
         fields["hookState"] = hookState
         return .object(fields)
     }
@@ -78,6 +79,7 @@ extension InitPlan {
             protectedExecutable: try json.string("protectedExecutable"),
             newCgroupNamespace: try json.bool("newCgroupNamespace") ?? false,
             cgroupDirectories: try json.stringMap("cgroupDirectories") ?? [:],
+            process: try json.object("process").map(Spec.Process.init(json:)),
             hookState: json.value("hookState"))
     }
 }

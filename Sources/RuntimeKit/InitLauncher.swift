@@ -12,9 +12,13 @@ struct InitLauncher {
     let parent: SyncSocket
     let child: SyncSocket
     let cloneFlags: Int32
+    /// New namespaces the child makes after its joins (`spawnFlags`), else 0.
+    let unshareFlags: Int32
     let newCgroupNamespace: Bool
-    /// Namespaces joined by path: open files and their types.
+    /// Namespaces joined by path: open files and their types, in join order.
     let joins: [(fd: Int32, type: Int32)]
+    /// The maps of a new user namespace, which we write while the child waits.
+    let idMaps: IDMaps?
     /// A pid namespace joined by path, entered by us before the clone.
     let pidNamespace: Int32?
     /// The runcs binary on the host.
@@ -46,9 +50,11 @@ struct InitLauncher {
         let pair = try SyncSocket.pair()
         parent = pair.parent
         child = pair.child
-        cloneFlags = flags
+        let ordered = NamespaceJoinOrder.ordered(joins)
+        (cloneFlags, unshareFlags) = Self.spawnFlags(flags, joins: ordered)
+        idMaps = flags & CLONE_NEWUSER != 0 ? IDMaps(spec.linux) : nil
         newCgroupNamespace = cgroupNamespace
-        self.joins = joins
+        self.joins = ordered
         self.pidNamespace = pidNamespace
         executable = try Self.ownExecutable()
         self.preserveFDs = preserveFDs
@@ -56,6 +62,11 @@ struct InitLauncher {
 
     /// Clones the init and returns its pid; closes the child's end of the socket.
     func spawn() throws -> Int32 {
+        try settle(cloneChild())
+    }
+
+    /// The clone itself: the child's pid, which is the init's unless it forks it.
+    private func cloneChild() throws -> Int32 {
         defer {
             child.close()
             for join in joins {
@@ -96,11 +107,12 @@ struct InitLauncher {
                                 join_fds: fds.baseAddress,
                                 join_types: types.baseAddress,
                                 join_count: Int32(joinFDs.count),
+                                unshare_flags: unshareFlags,
                                 sync_fd: child.fd,
                                 sync_target: syncTarget,
                                 protect_executable: 1,
                                 make_root_slave: 1,
-                                wait_for_parent: 0)
+                                wait_for_parent: idMaps == nil ? 0 : 1)
                             return cruntime_spawn_init(&request)
                         }
                     }

@@ -10,3 +10,6 @@ let ST_RDONLY: UInt = 1
 let ST_NOSUID: UInt = 2
 let ST_NODEV: UInt = 4
 let ST_NOEXEC: UInt = 8
+let ST_NOATIME: UInt = 1024
+let ST_NODIRATIME: UInt = 2048
+let ST_RELATIME: UInt = 4096

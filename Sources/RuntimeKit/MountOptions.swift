@@ -39,6 +39,35 @@ struct MountOptions: Equatable {
         data.joined(separator: ",")
     }
 
+    /// What a bind remount asking for `requested` must repeat of the flags the mount
+    /// has (`statvfsFlags`, statvfs's f_flag): nosuid, nodev and noexec always; in a
+    /// user namespace also read-only and the atime mode, which the kernel locks on the
+    /// mounts a namespace got from a more privileged one, refusing (EPERM) a remount that
+    /// would change them. An atime mode that `requested` names wins.
+    static func keptOnRemount(_ statvfsFlags: UInt, requested: UInt, userNamespace: Bool)
+        -> UInt
+    {
+        // ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC and ST_NOATIME, ST_NODIRATIME have
+        // the values of their MS_ twins; ST_RELATIME does not.
+        var kept = statvfsFlags & (ST_NOSUID | ST_NODEV | ST_NOEXEC)
+        guard userNamespace else {
+            return kept
+        }
+        kept |= statvfsFlags & ST_RDONLY
+        let atimeModes = UInt(MS_NOATIME | MS_RELATIME | MS_STRICTATIME)
+        if requested & atimeModes == 0 {
+            if statvfsFlags & ST_NOATIME != 0 {
+                kept |= UInt(MS_NOATIME)
+            } else if statvfsFlags & ST_RELATIME != 0 {
+                kept |= UInt(MS_RELATIME)
+            } else {
+                kept |= UInt(MS_STRICTATIME)
+            }
+            kept |= statvfsFlags & ST_NODIRATIME
+        }
+        return kept
+    }
+
     static let setting: [String: UInt] = [
         "ro": UInt(MS_RDONLY), "nosuid": UInt(MS_NOSUID), "nodev": UInt(MS_NODEV),
         "noexec": UInt(MS_NOEXEC), "sync": UInt(MS_SYNCHRONOUS), "dirsync": UInt(MS_DIRSYNC),

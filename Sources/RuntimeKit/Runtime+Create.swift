@@ -25,7 +25,7 @@ extension Runtime {
         }
         let rootfs = try Self.rootfsPath(of: spec, bundle: bundle)
         try Self.validate(spec, options: options)
-        warnAboutOwnership(of: rootfs, id: id)
+        warnAboutUserNamespace(of: rootfs, spec: spec, id: id)
 
         let lock = try store.createDirectory(for: id)
         defer { lock.unlock() }
@@ -62,10 +62,11 @@ extension Runtime {
 
         // A failed create leaves nothing: no init (killed first, the defers run in
         // reverse), no cgroup.
-        let cgroup = try ContainerCgroup.prepare(for: spec, id: id)
+        let cgroup = try ContainerCgroup.prepare(for: spec, id: id, rootless: rootless,
+                                                 logger: logger)
         var ready = false
         defer {
-            if !ready {
+            if !ready, let cgroup {
                 ContainerCgroup.discard(cgroup)
             }
         }
@@ -88,7 +89,7 @@ extension Runtime {
                             preserveFDs: options.preserveFDs,
                             protectedExecutable: launcher.executable,
                             newCgroupNamespace: launcher.newCgroupNamespace,
-                            cgroupDirectories: cgroup.directories)
+                            cgroupDirectories: cgroup?.directories ?? [:])
         if spec.hooks?.runsInContainer == true {
             plan.hookState = creating
         }
@@ -106,8 +107,10 @@ extension Runtime {
 
         // The init sets itself up meanwhile; the first move into a cgroup waits for an
         // RCU grace period, which this overlaps with the init's work.
-        let cgroupsPath = cgroup.path
-        try ContainerCgroup.add(pid, to: cgroup)
+        let cgroupsPath = cgroup?.path
+        if let cgroup {
+            try ContainerCgroup.add(pid, to: cgroup)
+        }
         do {
             try launcher.parent.send(.joined)
         } catch {
@@ -137,8 +140,8 @@ extension Runtime {
 
     /// Reads the init's messages until it is ready, passing its warnings on and running
     /// `createHooks` when it asks.
-    private func awaitReady(_ sync: SyncSocket, pid: Int32, id: String,
-                            createHooks: () throws(RuntimeError) -> Void = {}) throws {
+    func awaitReady(_ sync: SyncSocket, pid: Int32, id: String,
+                    createHooks: () throws(RuntimeError) -> Void = {}) throws {
         defer { sync.close() }
         while true {
             switch try sync.receive() {
@@ -146,12 +149,12 @@ extension Runtime {
                 return
             case .warning(let text):
                 logger.warning(text, ["id": id])
-            case .failed(let text):
-                throw RuntimeError(.internal, text)
+            case .failed(let error):
+                throw error
             case .runHooks:
                 try createHooks()
                 try sync.send(.hooksDone)
-            case .plan, .joined, .hooksDone, nil:
+            case .plan, .joined, .hooksDone, .userNamespace, .idMapsWritten, .initPID, nil:
                 let status = HostProcess.waitForChild(pid)
                 throw RuntimeError(.internal, "container init exited with status \(status)")
             }
@@ -202,28 +205,12 @@ extension Runtime {
             throw RuntimeError(.invalidArgument,
                                "config.json: unknown namespace type \"\(namespace.type)\"")
         }
-        if namespaces.contains(where: { $0.type == "user" }) {
-            throw RuntimeError(.invalidArgument,
-                               "config.json: user namespaces are not supported yet")
-        }
+        try validateUserNamespace(spec)
         if process.terminal == true && options.consoleSocket == nil
             && options.consoleDescriptor == nil {
             throw RuntimeError(.invalidArgument,
                 "process.terminal needs --console-socket (or run in the foreground)")
         }
-    }
-
-    /// Warns when the rootfs belongs to someone other than the container's root: runcs
-    /// works, but files the image expects root to own are not, which breaks tools that
-    /// check ownership (ssh, sudo) and makes writes by non-root users fail.
-    func warnAboutOwnership(of rootfs: String, id: String) {
-        var status = stat()
-        guard stat(rootfs, &status) == 0, status.st_uid != 0 else {
-            return
-        }
-        logger.warning("rootfs \(rootfs) is owned by uid \(status.st_uid), not by the "
-            + "container's root (uid 0); the container runs, but to have files owned as the "
-            + "image meant, unpack it as root or run chown -R 0:0 \(rootfs)", ["id": id])
     }
 
     /// Connects to the Unix socket at `path` (the console socket).

@@ -7,11 +7,19 @@ import SystemKit
 /// file (`Runtime+Create.swift`, ...). Single-threaded by design: see `ContainerInit`.
 public struct Runtime: Sendable {
     public let store: StateStore
+    /// `--rootless`: true or false, or nil to find out when it matters (`rootless`).
+    let rootlessSetting: Bool?
     let logger: Logger
 
-    public init(root: String, logger: Logger = .shared) {
+    public init(root: String, rootless: Bool? = nil, logger: Logger = .shared) {
         store = StateStore(root: root)
+        rootlessSetting = rootless
         self.logger = logger
+    }
+
+    /// Whether runcs lacks privileges over the host (`Runtime+Rootless`).
+    public var rootless: Bool {
+        rootlessSetting ?? Self.isRootlessByDefault()
     }
 
     /// What `create` and `run` take from the command line.

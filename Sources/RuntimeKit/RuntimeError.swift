@@ -12,10 +12,14 @@ public struct RuntimeError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public let code: Code
     public let message: String
+    /// The status runcs exits with for this error when it is not the usual 1, such as
+    /// 127 for an exec whose command does not exist (what a shell returns).
+    public let exitStatus: Int32?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, exitStatus: Int32? = nil) {
         self.code = code
         self.message = message
+        self.exitStatus = exitStatus
     }
 
     public var description: String {
@@ -25,7 +29,8 @@ public struct RuntimeError: Error, Sendable, Equatable, CustomStringConvertible 
     /// `error` with `context` in front, such as "create container bb8: " + the cause.
     static func wrapping(_ error: any Error, _ context: String) -> RuntimeError {
         if let runtime = error as? RuntimeError {
-            return RuntimeError(runtime.code, "\(context): \(runtime.message)")
+            return RuntimeError(runtime.code, "\(context): \(runtime.message)",
+                                exitStatus: runtime.exitStatus)
         }
         return RuntimeError(.internal, "\(context): \(error)")
     }

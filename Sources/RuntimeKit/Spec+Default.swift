@@ -42,14 +42,22 @@ extension Spec {
         var resources: Resources? = Resources(devices: [DeviceRule(allow: false, access: "rwm")])
 
         if rootless {
-            // An unprivileged user can mount neither sysfs in a new network namespace it
-            // does not own nor cgroups; it binds the host's read-only instead.
-            mounts.removeAll { $0.destination == "/sys" || $0.destination == "/sys/fs/cgroup" }
-            mounts.append(Mount(destination: "/sys", type: "none", source: "/sys",
-                                options: ["rbind", "nosuid", "noexec", "nodev", "ro"]))
+            // The container shares the host's network (a network namespace of its own
+            // would have no way out), so it may not mount a sysfs of its own: it binds
+            // the host's /sys read-only (/sys/fs/cgroup stays, as in runc's rootless
+            // spec: the init binds the container's own cgroup directories there). Only
+            // the user's own uid and gid are mapped, so no mount may name another
+            // (devpts's gid=5). Without privileges over the host there are no cgroup
+            // limits to set.
             mounts = mounts.map { mount in
                 var mount = mount
-                mount.options = mount.options?.filter { $0 != "gid=5" }
+                if mount.destination == "/sys" {
+                    mount = Mount(destination: "/sys", type: "none", source: "/sys",
+                                  options: ["rbind", "nosuid", "noexec", "nodev", "ro"])
+                }
+                mount.options = mount.options?.filter { option in
+                    !option.hasPrefix("uid=") && !option.hasPrefix("gid=")
+                }
                 return mount
             }
             namespaces.removeAll { $0.type == "network" }

@@ -44,6 +44,12 @@ extension Spec {
         public var containerID: UInt32
         public var hostID: UInt32
         public var size: UInt32
+
+        public init(containerID: UInt32, hostID: UInt32, size: UInt32) {
+            self.containerID = containerID
+            self.hostID = hostID
+            self.size = size
+        }
     }
 
     /// One entry of `linux.devices`: a node created inside the container's /dev.

@@ -40,7 +40,8 @@ public struct StateStore: Sendable {
         do {
             try FileSystem.createDirectory(root, mode: 0o711)
         } catch {
-            throw RuntimeError(.internal, "create state root: \(error)")
+            let hint = Self.rootHint(error.errno)
+            throw RuntimeError(.internal, "create state root: \(error)\(hint)")
         }
         let path = directory(of: id)
         if mkdir(path, 0o711) != 0 {
@@ -48,9 +49,17 @@ public struct StateStore: Sendable {
                 throw RuntimeError(.alreadyExists, "container with id \"\(id)\" already exists")
             }
             let failure = SystemError(call: "mkdir", path: path, errno: errno)
-            throw RuntimeError(.internal, "\(failure)")
+            throw RuntimeError(.internal, "\(failure)\(Self.rootHint(failure.errno))")
         }
         return try lock(id)
+    }
+
+    /// What a user other than root who may not write the state root can do about it.
+    static func rootHint(_ code: Int32) -> String {
+        guard code == EACCES, geteuid() != 0 else {
+            return ""
+        }
+        return " (as a user other than root, set XDG_RUNTIME_DIR or pass --root)"
     }
 
     /// Takes the container's lock, waiting for any other runcs holding it.

@@ -8,7 +8,12 @@ import SystemKit
 ///
 /// ```
 /// runcs create (parent)              clone child (C)             runcs init (Swift)
-///   socketpair, clone ───────────────▶ setns, bind exe ro, exec ──▶ start
+///   socketpair, clone ───────────────▶ [new user namespace]
+///        ◀──────────────────────────── .userNamespace
+///   write uid_map, gid_map
+///   .idMapsWritten ──────────────────▶ setns, [unshare], [fork]
+///        ◀──────────────────────────── [.initPID(pid)]
+///                                      bind exe ro, exec ────────▶ start
 ///   .plan(json) ────────────────────────────────────────────────▶ read plan
 ///   fd: state dir, [console socket] ────────────────────────────▶ mounts, pivot_root, ...
 ///   cgroup create, add pid
@@ -24,13 +29,21 @@ import SystemKit
 /// ```
 /// Between the fifo's open and the byte the init runs its startContainer hooks; when one
 /// fails it writes "1" and the error instead of "0", and exits.
-/// A child that fails before its exec writes `child-error <step> <errno>` instead.
+/// A child that fails before its exec writes `child-error <step> <errno>` instead. The
+/// bracketed steps happen only with a user namespace (`InitLauncher+UserNamespace`).
 enum SyncMessage: Equatable {
     case plan([UInt8])
     case joined
+    /// The clone child is in its new user namespace and waits for its id maps.
+    case userNamespace
+    /// The parent has written the child's id maps: it goes on.
+    case idMapsWritten
+    /// The pid of the init, which the clone child forked into a new pid namespace.
+    case initPID(Int32)
     case warning(String)
     case ready
-    case failed(String)
+    /// A failure, with the kind of error the init met, so `code` reaches the user.
+    case failed(RuntimeError)
     /// The init stopped before pivot_root: the parent runs its create-time hooks now.
     case runHooks
     case hooksDone
@@ -40,8 +53,11 @@ enum SyncMessage: Equatable {
         case .plan(let json): Array("plan ".utf8) + json
         case .warning(let text): Array("warning \(text)".utf8)
         case .joined: Array("joined".utf8)
+        case .userNamespace: Array("userns".utf8)
+        case .idMapsWritten: Array("mapped".utf8)
+        case .initPID(let pid): Array("init-pid \(pid)".utf8)
         case .ready: Array("ready".utf8)
-        case .failed(let text): Array("error \(text)".utf8)
+        case .failed(let error): Array("error \(error.code.rawValue) \(error.message)".utf8)
         case .runHooks: Array("hooks".utf8)
         case .hooksDone: Array("hooks-done".utf8)
         }
@@ -55,6 +71,12 @@ enum SyncMessage: Equatable {
             self = .warning(String(text.dropFirst(8)))
         } else if text == "joined" {
             self = .joined
+        } else if text == "userns" {
+            self = .userNamespace
+        } else if text == "mapped" {
+            self = .idMapsWritten
+        } else if text.hasPrefix("init-pid "), let pid = Int32(text.dropFirst(9)) {
+            self = .initPID(pid)
         } else if text == "ready" {
             self = .ready
         } else if text == "hooks" {
@@ -62,12 +84,21 @@ enum SyncMessage: Equatable {
         } else if text == "hooks-done" {
             self = .hooksDone
         } else if text.hasPrefix("error ") {
-            self = .failed(String(text.dropFirst(6)))
+            self = .failed(Self.decodeError(text.dropFirst(6)))
         } else if text.hasPrefix("child-error ") {
-            self = .failed(Self.describeChildError(text))
+            self = .failed(RuntimeError(.internal, Self.describeChildError(text)))
         } else {
-            self = .failed("unexpected message from init: \(text)")
+            self = .failed(RuntimeError(.internal, "unexpected message from init: \(text)"))
         }
+    }
+
+    /// "notFound exec ..." → that error; text without a known code is an internal error.
+    static func decodeError(_ text: Substring) -> RuntimeError {
+        let word = text.prefix { $0 != " " }
+        guard let code = RuntimeError.Code(rawValue: String(word)) else {
+            return RuntimeError(.internal, String(text))
+        }
+        return RuntimeError(code, String(text.dropFirst(word.count + 1)))
     }
 
     /// "child-error setns 1" → "setns: Operation not permitted".

@@ -27,6 +27,8 @@ enum RuncsCommand {
           state    print a container's state as JSON
           list     list containers
           kill     send a signal to a container's process
+          exec     run a further process in a running container
+          ps       list the processes of a container
           delete   delete a container and its resources
           pause    freeze every process of a container
           resume   let the processes of a paused container run again
@@ -35,7 +37,10 @@ enum RuncsCommand {
           features print the OCI features document of runcs
 
         global options:
-          --root DIR           state directory (default /run/runcs)
+          --root DIR           state directory (default /run/runcs; for other users
+                               than root $XDG_RUNTIME_DIR/runcs when that is set)
+          --rootless MODE      true, false or auto (the default: true for other users
+                               than root and inside a user namespace)
           --log FILE           also write log lines to FILE
           --log-format FORMAT  text or json
           --debug              log debug lines
@@ -60,11 +65,12 @@ enum RuncsCommand {
             if global.isSet("systemd-cgroup") {
                 throw RuntimeError(.unavailable, "--systemd-cgroup is not supported by runcs")
             }
-            let runtime = Runtime(root: global.value("root") ?? "/run/runcs")
+            let runtime = Runtime(root: global.value("root") ?? Runtime.defaultRoot(),
+                                  rootless: try Runtime.rootlessSetting(global.value("rootless")))
             return try dispatch(command, Array(global.rest.dropFirst()), runtime: runtime)
         } catch {
             report(error, hasLogFile: hasLogFile)
-            return 1
+            return (error as? RuntimeError)?.exitStatus ?? 1
         }
     }
 
@@ -117,6 +123,8 @@ enum RuncsCommand {
         case "list": return try Verbs.list(arguments, runtime: runtime)
         case "kill": return try Verbs.kill(arguments, runtime: runtime)
         case "delete": return try Verbs.delete(arguments, runtime: runtime)
+        case "exec": return try Verbs.exec(arguments, runtime: runtime)
+        case "ps": return try Verbs.ps(arguments, runtime: runtime)
         case "pause": return try Verbs.pause(arguments, runtime: runtime)
         case "resume": return try Verbs.resume(arguments, runtime: runtime)
         case "update": return try Verbs.update(arguments, runtime: runtime)

@@ -15,8 +15,8 @@ enum CtrsEnvironment {
     static var runcs: String { productsDirectory + "/runcs" }
 
     /// The runtime the private daemons use by default: Debian's runc, because the
-    /// tests need exec and pause, which runcs does not implement yet. The one case
-    /// runcs does carry (`run` with output and exit status) names runcs explicitly.
+    /// tests need pause, which runcs does not implement yet. The cases runcs does carry
+    /// (`run` with output and exit status, `task exec`) name runcs explicitly.
     static let defaultRuntime = "/usr/sbin/runc"
 
     /// The shared `docker save` archive of Alpine 3.20.3, when ../shared is there.

@@ -27,11 +27,35 @@ struct RunTests {
 
         let missing = try daemon.ctrs(["run", "--rm"] + runtime
             + [daemon.image, "missing-\(suffix)", "/no/such/command"])
-        // runcs reports the failed exec from inside the container, as its output.
+        // runcs refuses a missing command at create, as runc does; the daemon says 127.
         #expect(missing.status == 127)
         #expect(missing.stderr.contains("/no/such/command"))
         let left = try daemon.ctrs(["container", "ls", "-q"]).stdout
         #expect(!left.contains(suffix), "--rm containers left: \(left)")
+    }
+
+    /// `task exec` under runcs: the daemon's monitor runs `runcs exec --process F
+    /// --detach --pid-file P [--console-socket S] ID`.
+    @Test func execUnderRuncsJoinsTheContainerAndPassesItsStatus() throws {
+        let daemon = try PrivateDaemon.current()
+        let id = "exec-runcs-" + CtrsEnvironment.uniqueSuffix()
+        #expect(try daemon.ctrs(["run", "-d", "--runtime", CtrsEnvironment.runcs,
+                                 "--hostname", "runcs-box", daemon.image, id,
+                                 "sleep", "60"]).status == 0)
+        defer { _ = try? daemon.ctrs(["container", "rm", "-f", id]) }
+
+        let exec = try daemon.ctrs(["task", "exec", "--env", "FOO=bar", id, "sh", "-c",
+                                    "hostname; echo $FOO; cat /proc/1/comm; exit 5"])
+        #expect(exec.status == 5, "\(exec.stderr)")
+        #expect(exec.stdout == "runcs-box\nbar\nsleep\n")
+
+        let missing = try daemon.ctrs(["task", "exec", id, "no-such-command"])
+        #expect(missing.status == 127)
+        #expect(missing.stderr.contains("no-such-command"))
+
+        let terminal = try daemon.ctrs(["task", "exec", "-t", id, "tty"])
+        #expect(terminal.status == 0, "\(terminal.stderr)")
+        #expect(terminal.stdout.hasPrefix("/dev/pts/"))
     }
 
     @Test func interactiveInputReachesTheProcessAndItsEndOfFileToo() throws {

@@ -5,19 +5,9 @@ import Testing
 
 /// Containers on the real Alpine 3.20.3 minirootfs from ../shared/images.
 @Suite struct AlpineTests {
-    static let tarball = packageRoot() + "/../shared/images/alpine-minirootfs-3.20.3-x86_64.tar.gz"
-
-    /// A TestContainer whose rootfs is Alpine, unpacked with tar.
+    /// A TestContainer whose rootfs is Alpine.
     func alpine(_ script: String) throws -> TestContainer {
-        try #require(FileSystem.exists(Self.tarball),
-                     "Alpine rootfs missing: expected \(Self.tarball) (the shared images)")
-        let container = try TestContainer(args: ["/bin/sh", "-c", script])
-        try FileSystem.removeTree(container.rootfs)
-        try FileSystem.createDirectory(container.rootfs)
-        let unpack = try TestContainer.execute(["/bin/tar", "-xzf", Self.tarball, "-C",
-                                                container.rootfs])
-        try #require(unpack.status == 0, "tar: \(unpack.error)")
-        return container
+        try TestContainer.alpine(args: ["/bin/sh", "-c", script])
     }
 
     @Test func alpineRunsWithItsOwnUserlandAndIsolation() throws {

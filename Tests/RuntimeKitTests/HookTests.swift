@@ -28,7 +28,7 @@ import Testing
     /// A container whose hooks of every kind log to /hooks.log in its rootfs; the
     /// script sits at /hook.sh in the rootfs, reached from the host by its host path.
     func loggingContainer() throws -> TestContainer {
-        let container = try TestContainer.alpine(args: ["/bin/true"])
+        let container = try TestContainer.writableAlpine(args: ["/bin/true"])
         try FileSystem.writeAtomically("\(container.rootfs)/hook.sh", Array(Self.script.utf8),
                                        mode: 0o755)
         chmod("\(container.rootfs)/hook.sh", 0o755)
@@ -104,7 +104,7 @@ import Testing
     }
 
     @Test func aHookPastItsTimeoutIsKilledAndFailsCreate() throws {
-        let container = try TestContainer.alpine(args: ["/bin/true"])
+        let container = try TestContainer.writableAlpine(args: ["/bin/true"])
         defer { container.cleanUp() }
         let id = container.makeID("hooktimeout")
         let marker = "marker-\(id)"
@@ -123,7 +123,7 @@ import Testing
     }
 
     @Test func aFailingCreateRuntimeHookLeavesNothingBehind() throws {
-        let container = try TestContainer.alpine(args: ["/bin/true"])
+        let container = try TestContainer.writableAlpine(args: ["/bin/true"])
         defer { container.cleanUp() }
         let id = container.makeID("hookfail")
         let poststopMarker = "\(container.directory)/poststop-ran"
@@ -143,7 +143,7 @@ import Testing
     }
 
     @Test func aFailingStartContainerHookFailsStartAndAPoststartOneOnlyWarns() throws {
-        let container = try TestContainer.alpine(args: ["/bin/sleep", "30"])
+        let container = try TestContainer.writableAlpine(args: ["/bin/sleep", "30"])
         defer { container.cleanUp() }
         container.spec.hooks = Spec.Hooks(startContainer: [
             Spec.Hook(path: "/bin/sh", args: ["sh", "-c", "echo nope >&2; exit 4"]),

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func aPausedContainerStopsCountingAndResumeLetsItGoOn() throws {
-        let container = try TestContainer.alpine(args: Self.counting)
+        let container = try TestContainer.writableAlpine(args: Self.counting)
         defer { container.cleanUp() }
         let id = container.makeID("pause")
         let started = try container.runcs(["run", "-d", "-b", container.bundle, id])
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func aCreatedContainerCannotBePaused() throws {
-        let container = try TestContainer.alpine(args: ["/bin/sleep", "30"])
+        let container = try TestContainer.writableAlpine(args: ["/bin/sleep", "30"])
         defer { container.cleanUp() }
         let id = container.makeID("pausecreated")
         try #require(try container.runcs(["create", "-b", container.bundle, id]).status == 0)
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func aPausedContainerIsKilledAndDeleted() throws {
-        let container = try TestContainer.alpine(args: Self.counting)
+        let container = try TestContainer.writableAlpine(args: Self.counting)
         defer { container.cleanUp() }
 
         // kill KILL, then a plain delete: kill thaws it and waits for the end.

@@ -6,23 +6,6 @@ import Testing
 
 /// The console-socket protocol: the pty master arrives over SCM_RIGHTS.
 @Suite struct TerminalTests {
-    /// A listening Unix socket at `path`.
-    func makeListener(at path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard bound == 0, Glibc.listen(fd, 1) == 0 else {
-            throw SystemError(call: "bind", path: path, errno: errno)
-        }
-        return fd
-    }
-
     @Test func thePtyMasterIsSentOverTheConsoleSocketWithItsSize() throws {
         let script = "tty; stty size; [ -c /dev/console ] && echo console"
         let container = try TestContainer(args: ["sh", "-c", script])
@@ -30,7 +13,7 @@ import Testing
         container.spec.process?.terminal = true
         container.spec.process?.consoleSize = Spec.ConsoleSize(height: 30, width: 100)
         let socketPath = "\(container.directory)/console.sock"
-        let listener = try makeListener(at: socketPath)
+        let listener = try TestContainer.makeListener(at: socketPath)
         defer { close(listener) }
         let id = container.makeID("tty")
 

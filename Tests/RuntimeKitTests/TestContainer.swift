@@ -43,6 +43,22 @@ final class TestContainer: @unchecked Sendable {
         }
     }
 
+    /// The real Alpine 3.20.3 minirootfs from ../shared/images.
+    static let alpineTarball = TestPaths.shared
+        + "/images/alpine-minirootfs-3.20.3-x86_64.tar.gz"
+
+    /// A TestContainer whose rootfs is Alpine, unpacked with tar, running `args`.
+    static func alpine(args: [String]) throws -> TestContainer {
+        try #require(FileSystem.exists(alpineTarball),
+                     "Alpine rootfs missing: expected \(alpineTarball) (the shared images)")
+        let container = try TestContainer(args: args)
+        try FileSystem.removeTree(container.rootfs)
+        try FileSystem.createDirectory(container.rootfs)
+        let unpack = try execute(["/bin/tar", "-xzf", alpineTarball, "-C", container.rootfs])
+        try #require(unpack.status == 0, "tar: \(unpack.error)")
+        return container
+    }
+
     /// A unique container id for this test.
     func makeID(_ name: String) -> String {
         "\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -90,6 +106,23 @@ final class TestContainer: @unchecked Sendable {
         let directory = try TestPaths.temporaryDirectory(prefix)
         chmod(directory, 0o755)
         return directory
+    }
+
+    /// A listening Unix socket at `path`, as a console socket's listener.
+    static func makeListener(at path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        guard bound == 0, Glibc.listen(fd, 1) == 0 else {
+            throw SystemError(call: "bind", path: path, errno: errno)
+        }
+        return fd
     }
 
     static func copyFile(_ source: String, to destination: String, mode: mode_t) throws {

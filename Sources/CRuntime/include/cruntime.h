@@ -17,10 +17,19 @@ struct cruntime_spawn_request {
     char *const *envp;
     /// CLONE_NEW* flags for the namespaces the clone creates.
     int clone_flags;
-    /// Open namespace files the child joins with setns, and each one's CLONE_NEW* type.
+    /// Open namespace files the child joins with setns, in this order, and each one's
+    /// CLONE_NEW* type. A join refused with EPERM while a user namespace is still ahead
+    /// in the list is retried right after that one: an unprivileged caller may enter a
+    /// namespace its user namespace owns only from inside it.
     const int *join_fds;
     const int *join_types;
     int join_count;
+    /// CLONE_NEW* flags for namespaces the child makes with unshare after its joins, so
+    /// that they belong to a user namespace joined or made first (CLONE_NEWUSER here is
+    /// unshared before the others). With CLONE_NEWPID the child forks the init into the
+    /// new pid namespace (CLONE_PARENT: it is the caller's child too), writes
+    /// "init-pid <pid>" on the sync socket and exits 0.
+    int unshare_flags;
     /// The child's end of the sync socket; it is moved to `sync_target` across the exec.
     int sync_fd;
     int sync_target;
@@ -29,8 +38,10 @@ struct cruntime_spawn_request {
     int protect_executable;
     /// Nonzero: make "/" a recursive slave first, so no mount propagates to the host.
     int make_root_slave;
-    /// Nonzero: block until the parent writes one byte on the sync socket before any
-    /// other step (room for uid/gid maps to be written by the parent).
+    /// Nonzero: as soon as the child is in its new user namespace (made by the clone,
+    /// or by unshare after the joins), it writes "userns" on the sync socket and blocks
+    /// until the parent answers with one message; the parent writes the child's uid_map
+    /// and gid_map in between.
     int wait_for_parent;
 };
 

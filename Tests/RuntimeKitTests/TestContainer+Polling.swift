@@ -4,20 +4,9 @@ import SystemKit
 import Testing
 
 extension TestContainer {
-    /// The real Alpine 3.20.3 minirootfs from ../shared/images.
-    static let alpineRootfsTarball =
-        packageRoot() + "/../shared/images/alpine-minirootfs-3.20.3-x86_64.tar.gz"
-
-    /// A TestContainer whose rootfs is Alpine, unpacked with tar, writable, running
-    /// `args`.
-    static func alpine(args: [String]) throws -> TestContainer {
-        try #require(FileSystem.exists(alpineRootfsTarball),
-                     "Alpine rootfs missing: expected \(alpineRootfsTarball) (the shared images)")
-        let container = try TestContainer(args: args)
-        try FileSystem.removeTree(container.rootfs)
-        try FileSystem.createDirectory(container.rootfs)
-        let unpack = try execute(["/bin/tar", "-xzf", alpineRootfsTarball, "-C", container.rootfs])
-        try #require(unpack.status == 0, "tar: \(unpack.error)")
+    /// `alpine(args:)` with a root the container may write to.
+    static func writableAlpine(args: [String]) throws -> TestContainer {
+        let container = try alpine(args: args)
         container.spec.root?.readonly = false
         return container
     }

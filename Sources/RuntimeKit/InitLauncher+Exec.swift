@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SystemKit
+
+extension InitLauncher {
+    /// The namespaces of a running container that the clone child joins with setns, by
+    /// their names under /proc/<pid>/ns. The pid namespace is entered by the parent
+    /// before the clone; the mount namespace by the init itself (`runExec`).
+    static let execJoinedNamespaces: [(name: String, type: Int32)] = [
+        ("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("net", CLONE_NEWNET),
+        ("cgroup", CLONE_NEWCGROUP),
+    ]
+
+    /// A launcher for `exec`: its child joins every namespace of the running process
+    /// `pid` that differs from ours. It is cloned into a private mount namespace of its
+    /// own, so that the read-only bind of runcs it executes from never shows in the
+    /// container's (see `cruntime_spawn_init`).
+    init(joining pid: Int32, preserveFDs: Int) throws {
+        let executable = try Self.ownExecutable()
+        var joins: [(fd: Int32, type: Int32)] = []
+        var pidNamespace: Int32?
+        let pair: (parent: SyncSocket, child: SyncSocket)
+        do {
+            if let user = try Self.openNamespace(of: pid, "user") {
+                close(user)
+                throw RuntimeError(.invalidArgument,
+                                   "exec into a user namespace is not supported yet")
+            }
+            for namespace in Self.execJoinedNamespaces {
+                if let fd = try Self.openNamespace(of: pid, namespace.name) {
+                    joins.append((fd, namespace.type))
+                }
+            }
+            pidNamespace = try Self.openNamespace(of: pid, "pid")
+            pair = try SyncSocket.pair()
+        } catch {
+            (joins.map(\.fd) + (pidNamespace.map { [$0] } ?? [])).forEach { close($0) }
+            throw error
+        }
+        parent = pair.parent
+        child = pair.child
+        cloneFlags = CLONE_NEWNS
+        unshareFlags = 0
+        idMaps = nil
+        newCgroupNamespace = false
+        self.joins = joins
+        self.pidNamespace = pidNamespace
+        self.executable = executable
+        self.preserveFDs = preserveFDs
+    }
+
+    /// Closes everything the launcher holds, when it will not spawn after all.
+    func release() {
+        parent.close()
+        child.close()
+        for join in joins {
+            close(join.fd)
+        }
+        if let pidNamespace {
+            close(pidNamespace)
+        }
+    }
+
+    /// /proc/<pid>/ns/<name> opened close-on-exec, or nil when it is the namespace we
+    /// are in already (or this kernel has no such namespace).
+    static func openNamespace(of pid: Int32, _ name: String) throws(SystemError) -> Int32? {
+        let path = "/proc/\(pid)/ns/\(name)"
+        var theirs = stat()
+        var ours = stat()
+        guard stat("/proc/self/ns/\(name)", &ours) == 0 else {
+            return nil
+        }
+        let fd = try Syscall.check("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
+        guard fstat(fd, &theirs) == 0 else {
+            let failure = SystemError(call: "fstat", path: path, errno: errno)
+            close(fd)
+            throw failure
+        }
+        if theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+}

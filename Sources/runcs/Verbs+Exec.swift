@@ -1,0 +1,93 @@
+import RuntimeKit
+import SystemKit
+
+/// `exec` and `ps`: the verbs that reach into a running container, with runc's flags,
+/// which containerd's shim (`exec --process F --console-socket S --detach --pid-file P
+/// ID`) and conmon pass.
+extension Verbs {
+    static let execFlags: [CommandLineParser.Flag] = [
+        .init("tty", "t"), .init("console-socket", value: true), .init("detach", "d"),
+        .init("pid-file", value: true), .init("process", "p", value: true),
+        .init("env", "e", value: true), .init("cwd", value: true),
+        .init("user", "u", value: true), .init("additional-gids", "g", value: true),
+        .init("cap", "c", value: true), .init("no-new-privs"),
+        .init("preserve-fds", value: true), .init("ignore-paused"),
+    ]
+
+    static func exec(_ arguments: [String], runtime: Runtime) throws -> Int32 {
+        let parsed = try CommandLineParser(execFlags).parse(arguments)
+        guard let id = parsed.rest.first else {
+            throw RuntimeError(.invalidArgument,
+                               "exec: usage: runcs exec [options] ID COMMAND [ARGS...]")
+        }
+        var options = Runtime.ExecOptions()
+        options.processPath = parsed.value("process")
+        options.args = Array(parsed.rest.dropFirst())
+        options.env = parsed.values["env"] ?? []
+        options.cwd = parsed.value("cwd")
+        if let user = parsed.value("user") {
+            (options.uid, options.gid) = try parseUser(user)
+        }
+        options.additionalGids = try (parsed.values["additional-gids"] ?? []).map { text in
+            guard let gid = UInt32(text) else {
+                throw RuntimeError(.invalidArgument, "invalid --additional-gids \"\(text)\"")
+            }
+            return gid
+        }
+        options.addedCapabilities = parsed.values["cap"] ?? []
+        options.tty = parsed.isSet("tty")
+        options.noNewPrivileges = parsed.isSet("no-new-privs")
+        options.consoleSocket = parsed.value("console-socket")
+        options.detach = parsed.isSet("detach")
+        options.pidFile = parsed.value("pid-file")
+        options.preserveFDs = try preservedDescriptors(parsed)
+        options.ignorePaused = parsed.isSet("ignore-paused")
+        return try runtime.exec(id, options: options)
+    }
+
+    /// "UID" or "UID:GID", both numeric, as runc's exec takes them.
+    static func parseUser(_ text: String) throws(RuntimeError) -> (UInt32, UInt32?) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let uid = UInt32(parts[0]) else {
+            throw RuntimeError(.invalidArgument, "invalid --user \"\(text)\": want UID[:GID]")
+        }
+        guard parts.count == 2 else {
+            return (uid, nil)
+        }
+        guard let gid = UInt32(parts[1]) else {
+            throw RuntimeError(.invalidArgument, "invalid --user \"\(text)\": want UID[:GID]")
+        }
+        return (uid, gid)
+    }
+
+    /// `--preserve-fds N`, a count of descriptors from 3 on.
+    static func preservedDescriptors(_ parsed: CommandLineParser.Result)
+        throws(RuntimeError) -> Int
+    {
+        guard let text = parsed.value("preserve-fds") else {
+            return 0
+        }
+        guard let count = Int(text), count >= 0 else {
+            throw RuntimeError(.invalidArgument, "invalid --preserve-fds \"\(text)\"")
+        }
+        return count
+    }
+
+    static func ps(_ arguments: [String], runtime: Runtime) throws -> Int32 {
+        let parsed = try CommandLineParser([.init("format", "f", value: true)]).parse(arguments)
+        guard let id = parsed.rest.first else {
+            throw RuntimeError(.invalidArgument, "ps: usage: runcs ps [--format table|json] ID")
+        }
+        switch parsed.value("format") ?? "table" {
+        case "json":
+            let pids = try runtime.processes(id)
+            print(JSONValue.array(pids.map { JSONValue.whole($0) }).serialized())
+        case "table":
+            let table = try runtime.processTable(id, arguments: Array(parsed.rest.dropFirst()))
+            print(table, terminator: "")
+        case let other:
+            throw RuntimeError(.invalidArgument, "invalid format option \"\(other)\"")
+        }
+        return 0
+    }
+}

@@ -1,0 +1,88 @@
+#!/bin/bash
+# Measures `exec` of /bin/true into a running container (join its namespaces and cgroup,
+# run, wait) with runcs, runc and crun side by side in one hyperfine run per round, each
+# runtime exec'ing into a container it created itself, and prints the ratios.
+#
+#   bench/runcs-exec.sh [path/to/runcs]     (default: a release build, made if missing)
+#
+# Needs root, hyperfine, runc, crun, busybox-static (scripts/install-deps.sh --bench).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runcs=${1:-}
+if [ -z "$runcs" ]; then
+    swift build -c release --product runcs >/dev/null
+    runcs=$(swift build -c release --show-bin-path)/runcs
+fi
+for tool in hyperfine runc crun busybox python3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+done
+
+# crun wants every v1 controller it knows mounted, hugetlb included.
+if [ -d /sys/fs/cgroup/cpu ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
+    mkdir -p /sys/fs/cgroup/hugetlb
+    mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+fi
+
+work=$(mktemp -d /tmp/runcs-bench-XXXXXX)
+state=$(mktemp -d /tmp/runcs-bench-state-XXXXXX)
+mount -t tmpfs -o size=16m tmpfs "$state"
+tag=$(basename "$work")
+declare -A binary=([runcs]="$runcs" [runc]=runc [crun]=crun)
+
+cleanup() {
+    for name in runcs runc crun; do
+        "${binary[$name]}" --root "$state/$name" delete --force "$tag-$name" \
+            >/dev/null 2>&1 || true
+    done
+    umount "$state"
+    rm -rf "$work" "$state"
+}
+trap cleanup EXIT
+
+# One bundle per runtime: the same busybox rootfs and a long sleep as the container's
+# process, each in a top-level cgroup of its own that delete removes whole.
+for name in runcs runc crun; do
+    bundle="$work/$name"
+    mkdir -p "$bundle/rootfs/bin"
+    cp "$(command -v busybox)" "$bundle/rootfs/bin/busybox"
+    for applet in sh true sleep; do ln -s busybox "$bundle/rootfs/bin/$applet"; done
+    "$runcs" spec --bundle "$bundle"
+    python3 - "$bundle/config.json" "$tag-$name" <<'PY'
+import json, sys
+path, cgroup = sys.argv[1], sys.argv[2]
+config = json.load(open(path))
+config["process"]["terminal"] = False
+config["process"]["args"] = ["/bin/sleep", "1000000"]
+config["linux"]["cgroupsPath"] = "/" + cgroup
+json.dump(config, open(path, "w"), indent=2)
+PY
+    "${binary[$name]}" --root "$state/$name" run --detach --bundle "$bundle" "$tag-$name" \
+        </dev/null >/dev/null
+done
+
+echo "runcs: $runcs ($(ldd "$runcs" 2>&1 | awk '{print $1}' | tr '\n' ' '))"
+rounds=${ROUNDS:-5}
+for round in $(seq 1 "$rounds"); do
+    hyperfine --warmup 3 --runs "${RUNS:-15}" -N --style basic \
+        --export-json "$work/round-$round.json" \
+        -n runcs "$runcs --root $state/runcs exec $tag-runcs /bin/true" \
+        -n runc "runc --root $state/runc exec $tag-runc /bin/true" \
+        -n crun "crun --root $state/crun exec $tag-crun /bin/true" \
+        | grep -E "Benchmark|Time|Range"
+done
+
+python3 - "$work" "$rounds" <<'PY'
+import json, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+medians = {"runcs": [], "runc": [], "crun": []}
+for round in range(1, rounds + 1):
+    for result in json.load(open(f"{work}/round-{round}.json"))["results"]:
+        medians[result["command"]].append(result["median"] * 1000)
+for name, values in medians.items():
+    print(f"{name:6} exec median per round (ms): " + " ".join(f"{v:.1f}" for v in values))
+to_runc = statistics.median(a / b for a, b in zip(medians["runcs"], medians["runc"]))
+to_crun = statistics.median(a / b for a, b in zip(medians["runcs"], medians["crun"]))
+print(f"exec: runcs / runc = {to_runc:.2f}, runcs / crun = {to_crun:.2f}, "
+      f"median over {rounds} rounds")
+PY
