@@ -14,7 +14,18 @@ import SystemKit
 ///   end of file is passed on (`shutdown(SHUT_WR)`), which closes the process's stdin.
 /// - A client that hangs up detaches: the relay ends and the process goes on.
 public enum ByteRelay {
-    public static func run(client: FileDescriptor, pending: [UInt8], process: FileDescriptor) {
+    /// Which side ended the relay.
+    public enum Ending: Sendable, Equatable {
+        /// The process's output ended (it exited, or closed its stdout and stderr).
+        case processEnded
+        /// The client hung up, or its connection failed, while the process went on.
+        case clientLeft
+    }
+
+    @discardableResult
+    public static func run(client: FileDescriptor, pending: [UInt8], process: FileDescriptor)
+        -> Ending
+    {
         if !pending.isEmpty {
             try? process.writeAll(pending)
         }
@@ -29,7 +40,7 @@ public enum ByteRelay {
             let ready = poll(&entries, 2, -1)
             if ready < 0 {
                 if currentErrno() == EINTR { continue }
-                return
+                return .clientLeft
             }
             if entries[0].revents != 0 {
                 let count = buffer.withUnsafeMutableBytes {
@@ -38,16 +49,16 @@ public enum ByteRelay {
                 if count <= 0 {
                     if count < 0 && currentErrno() == EINTR { continue }
                     _ = shutdown(client.rawValue, Int32(SHUT_WR))
-                    return
+                    return .processEnded
                 }
                 do {
                     try client.writeAll(buffer[0..<count])
                 } catch {
-                    return
+                    return .clientLeft
                 }
             }
             if !clientOpen && entries[1].revents & Int16(POLLHUP | POLLERR) != 0 {
-                return
+                return .clientLeft
             }
             if clientOpen && entries[1].revents != 0 {
                 let count = buffer.withUnsafeMutableBytes {
@@ -55,7 +66,7 @@ public enum ByteRelay {
                 }
                 if count < 0 && currentErrno() == EINTR { continue }
                 if count < 0 {
-                    return
+                    return .clientLeft
                 }
                 if count == 0 {
                     clientOpen = false

@@ -164,7 +164,10 @@ struct TasksEndpoint {
         }
         defer { stream.close() }
         let connection = try replier.upgrade(["pid": .int(Int64(pid))])
-        relay(connection, stream)
+        if relay(connection, stream) == .clientLeft {
+            // Nobody is left to call Wait: an autoRemove container goes at its exit.
+            daemon.forgetWait(id)
+        }
     }
 
     func exec(_ parameters: ExecParameters, call: VarlinkCall, _ replier: VarlinkReplier)
@@ -245,10 +248,13 @@ struct TasksEndpoint {
 
     /// Carries bytes between the upgraded caller and the process's stream until the
     /// process's output ends or the caller goes away.
-    func relay(_ connection: VarlinkUpgradedConnection, _ stream: FileDescriptor) {
+    @discardableResult
+    func relay(_ connection: VarlinkUpgradedConnection, _ stream: FileDescriptor)
+        -> ByteRelay.Ending
+    {
         let (client, pending) = connection.detach()
         defer { client.close() }
-        ByteRelay.run(client: client, pending: pending, process: stream)
+        return ByteRelay.run(client: client, pending: pending, process: stream)
     }
 
     /// Runs `body` under the container's lock, translating task failures.

@@ -14,21 +14,28 @@ import Varlink
         let directory: String
         let port: Int
 
+        /// Starts a registry on a free port. The script gives the registry 5 seconds to
+        /// answer and a free port can be taken meanwhile by other work on the machine,
+        /// so a start that fails is tried again, on a new port, twice.
         static func start(auth: Bool) throws -> Registry {
             try #require(FileSystem.exists(registryScript),
                          "\(registryScript) is missing: the pull tests need it")
-            let directory = try TestProcess.temporaryDirectory("cdt-registry")
-            let port = try TestProcess.freePort()
-            let registry = Registry(directory: directory, port: port)
-            var command = [registryScript, "start", directory, String(port)]
-            if auth { command.append("--auth") }
-            let started = try TestProcess.run(command, timeout: 120)
-            guard started.status == 0 else {
+            var failures: [String] = []
+            for _ in 0..<3 {
+                let directory = try TestProcess.temporaryDirectory("cdt-registry")
+                let registry = Registry(directory: directory, port: try TestProcess.freePort())
+                var command = [registryScript, "start", directory, String(registry.port)]
+                if auth { command.append("--auth") }
+                let started = try TestProcess.run(command, timeout: 120)
+                if started.status == 0 {
+                    return registry
+                }
+                let log = (try? FileSystem.readText(directory + "/registry.log")) ?? ""
+                failures.append("\(started.output) \(log.suffix(2000))")
                 registry.stop()
-                Issue.record("local-registry.sh failed: \(started.output)")
-                throw SystemError(call: "local-registry.sh", path: directory, errno: EIO)
             }
-            return registry
+            Issue.record("local-registry.sh failed three times: \(failures)")
+            throw SystemError(call: "local-registry.sh", path: registryScript, errno: EIO)
         }
 
         func stop() {

@@ -14,10 +14,10 @@ enum CtrsEnvironment {
     static var contaird: String { productsDirectory + "/contaird" }
     static var runcs: String { productsDirectory + "/runcs" }
 
-    /// The runtime the private daemons use by default: Debian's runc, because the
-    /// tests need pause, which runcs does not implement yet. The cases runcs does carry
-    /// (`run` with output and exit status, `task exec`) name runcs explicitly.
-    static let defaultRuntime = "/usr/sbin/runc"
+    /// The runtime the private daemons use by default: the bundled runcs, as the
+    /// daemon's own default (Debian's runc with CONTAIRD_TEST_RUNTIME=runc).
+    static let defaultRuntime = getenv("CONTAIRD_TEST_RUNTIME").map { String(cString: $0) }
+        == "runc" ? "/usr/sbin/runc" : runcs
 
     /// The shared `docker save` archive of Alpine 3.20.3, when ../shared is there.
     static var alpineArchive: String {
@@ -35,7 +35,7 @@ enum CtrsEnvironment {
             return "\(binary) is not built: run swift build first"
         }
         guard FileSystem.exists(defaultRuntime) else {
-            return "\(defaultRuntime) is missing: install Debian's runc"
+            return "\(defaultRuntime) is missing: build runcs, or install Debian's runc"
         }
         if !hasAlpine && !FileSystem.exists("/bin/busybox") {
             return "neither \(alpineArchive) nor busybox-static (for "

@@ -12,9 +12,10 @@ import Varlink
 /// mounted under the private directory, removes the cgroup parent in every hierarchy
 /// and the directory itself.
 final class TestDaemon: @unchecked Sendable {
-    /// The OCI runtime the daemon runs containers with: Debian's runc until runcs is
-    /// ready to take over.
-    static let runtime = "/usr/sbin/runc"
+    /// The OCI runtime the daemon runs containers with: the bundled runcs built beside
+    /// the tests, the daemon's own default (Debian's runc with CONTAIRD_TEST_RUNTIME=runc).
+    static let runtime = getenv("CONTAIRD_TEST_RUNTIME").map { String(cString: $0) } == "runc"
+        ? "/usr/sbin/runc" : TestProcess.productsDirectory() + "/runcs"
 
     /// The daemon of the suite being run (set by the `.privateDaemon` trait).
     @TaskLocal static var current: TestDaemon?
