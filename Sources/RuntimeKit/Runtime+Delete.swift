@@ -28,7 +28,7 @@ extension Runtime {
         }
         switch store.status(of: state) {
         case .stopped:
-            break
+            killLeftovers(state)
         case .created:
             terminate(state)
         case .running, .paused, .creating:
@@ -41,6 +41,19 @@ extension Runtime {
         try ContainerCgroup.destroy(state)
         try store.remove(id)
         logger.debug("container deleted", ["id": id])
+    }
+
+    /// SIGKILLs what is left in the cgroup of a container whose init has exited. In a
+    /// pid namespace of its own the init took every process with it; in the host's (or
+    /// another container's) pid namespace its children outlive it and would keep the
+    /// cgroup from being removed. runc kills them the same way.
+    func killLeftovers(_ state: ContainerState) {
+        guard let left = try? ContainerCgroup.processes(state), !left.isEmpty else {
+            return
+        }
+        logger.debug("killing processes left in the cgroup",
+                     ["id": state.id, "count": left.count])
+        _ = try? ContainerCgroup.killAll(state, signal: SIGKILL)
     }
 
     /// SIGKILLs the container's processes and waits until the init is gone.
