@@ -19,7 +19,9 @@ final class PrivatePodman: @unchecked Sendable {
     /// Loads the Alpine image; a missing podman, conmon or image is a failure that says
     /// what to install.
     init() throws {
-        try #require(access("/usr/bin/podman", X_OK) == 0 && access("/usr/bin/conmon", X_OK) == 0,
+        let installed = access("/usr/bin/podman", X_OK) == 0
+            && access("/usr/bin/conmon", X_OK) == 0
+        try #require(installed,
                      "podman and conmon are missing: scripts/install-deps.sh --bench installs them")
         try #require(FileSystem.exists(Self.archive), "\(Self.archive) is missing")
         directory = try TestPaths.temporaryDirectory("runcs-podman")
@@ -37,8 +39,8 @@ final class PrivatePodman: @unchecked Sendable {
     }
 
     /// containers.conf: every path podman writes below `directory`. Locks are files
-    /// there too: the default shared-memory locks are one segment for the whole host,
-    /// which a podman starting on a fresh temporary directory resets.
+    /// there too: the default shared-memory locks are one segment (/dev/shm/libpod_lock)
+    /// for every podman of the host.
     ///
     /// The rlimits: as root, podman asks for RLIMIT_NOFILE and RLIMIT_NPROC of 1048576
     /// unless told otherwise, which no runtime (runc, crun or runcs) can set where root
