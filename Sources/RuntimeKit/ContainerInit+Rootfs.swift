@@ -86,6 +86,8 @@ extension ContainerInit {
             if inUserNamespace, let hostPath = Self.namespacedFilesystems[type] {
                 try mountNamespaced(mount, options: options, at: target, hostPath: hostPath,
                                     in: root)
+            } else if options.copiesUp && type == "tmpfs" {
+                try mountCopyingUp(mount, options: options, at: target, in: root)
             } else {
                 try mountCall(source: mount.source ?? type, target: RootPath.procPath(target),
                               type: type, flags: options.flags, data: options.dataString,
@@ -98,6 +100,30 @@ extension ContainerInit {
             defer { close(mounted) }
             try mountCall(source: nil, target: RootPath.procPath(mounted), type: nil,
                           flags: options.propagation, shown: mount.destination)
+        }
+    }
+
+    /// A tmpfs at `target` that starts with a copy of the directory it covers
+    /// (`tmpcopyup`). The directory is opened before the mount hides it; the copy then
+    /// reads it through that descriptor and writes into the tmpfs found by a new lookup.
+    /// A read-only tmpfs becomes read-only once it is filled.
+    func mountCopyingUp(_ mount: Spec.Mount, options: MountOptions, at target: Int32,
+                        in root: RootPath) throws {
+        let covered = try check("openat", mount.destination) {
+            openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
+        defer { close(covered) }
+        let writable = options.flags & ~UInt(MS_RDONLY)
+        try mountCall(source: mount.source ?? "tmpfs", target: RootPath.procPath(target),
+                      type: "tmpfs", flags: writable, data: options.dataString,
+                      shown: mount.destination)
+
+        let tmpfs = try root.open(mount.destination, O_RDONLY | O_DIRECTORY)
+        defer { close(tmpfs) }
+        try TreeCopy.copyContents(of: covered, into: tmpfs, path: mount.destination)
+
+        if writable != options.flags {
+            try remount(mount.destination, in: root, flags: options.flags)
         }
     }
 

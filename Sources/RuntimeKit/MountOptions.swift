@@ -10,6 +10,9 @@ struct MountOptions: Equatable {
     var data: [String] = []
     var isBind = false
     var isRecursive = false
+    /// `tmpcopyup`, an extension runc and crun share and podman puts on every tmpfs:
+    /// the new tmpfs starts with a copy of what the directory under it held.
+    var copiesUp = false
 
     init(_ options: [String]) {
         for option in options {
@@ -24,6 +27,8 @@ struct MountOptions: Equatable {
             } else if option == "rbind" {
                 isBind = true
                 isRecursive = true
+            } else if option == "tmpcopyup" {
+                copiesUp = true
             } else {
                 data.append(option)
             }

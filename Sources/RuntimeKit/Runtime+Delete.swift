@@ -29,7 +29,7 @@ extension Runtime {
         let status = store.status(of: state)
         switch status {
         case .stopped:
-            break
+            killLeftovers(state)
         case .created:
             terminate(state)
         case .running, .paused, .creating:
@@ -46,6 +46,19 @@ extension Runtime {
             let stopped = StateReport(state, status: .stopped).json
             runHooksWarning(.poststop, state.hooks, state: stopped, id: id)
         }
+    }
+
+    /// SIGKILLs what is left in the cgroup of a container whose init has exited. In a
+    /// pid namespace of its own the init took every process with it; in the host's (or
+    /// another container's) pid namespace its children outlive it and would keep the
+    /// cgroup from being removed. runc kills them the same way.
+    func killLeftovers(_ state: ContainerState) {
+        guard let left = try? ContainerCgroup.processes(state), !left.isEmpty else {
+            return
+        }
+        logger.debug("killing processes left in the cgroup",
+                     ["id": state.id, "count": left.count])
+        _ = try? ContainerCgroup.killAll(state, signal: SIGKILL)
     }
 
     /// SIGKILLs the container's processes and waits until the init is gone.
