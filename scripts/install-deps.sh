@@ -26,8 +26,11 @@ packages="$packages openrc man-db groff-base passwd"
 packages="$packages uidmap"
 # contaird on Alpine carries its glibc and libraries (packaging/bundle-libraries.sh).
 packages="$packages patchelf"
+# runcs under other supervisors: Debian's containerd (ctr) and podman (with conmon),
+# each started by the tests on private roots.
+packages="$packages containerd podman conmon"
 if [ "${1:-}" = "--bench" ]; then
-    packages="$packages crun containerd podman hyperfine debootstrap"
+    packages="$packages crun hyperfine debootstrap"
 fi
 
 missing=""
