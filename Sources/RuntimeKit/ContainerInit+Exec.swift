@@ -32,11 +32,12 @@ extension ContainerInit {
 
         try setUpTerminal()
         try applyLimits()
-        try changeUser(seccomp: seccomp)
+        // As for the first process: paths and newer calls before the seccomp filter.
         let executable = try prepareExec()
-
         // Every descriptor past stdio and the preserved ones vanishes at exec.
         try check("close_range", nil) { cruntime_cloexec_from(UInt32(3 + plan.preserveFDs)) }
+        try changeUser(seccomp: seccomp)
+
         resetSignals()
         try awaitCgroup()
         _ = cshim_prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)

@@ -111,14 +111,19 @@ public struct ContainerInit {
         try enterRootfs()
         try setUpTerminal()
         try applyLimits()
-        try changeUser(seccomp: seccomp)
+
+        // What resolves paths or uses calls newer than a profile may know (openat2,
+        // faccessat2, close_range) comes before the seccomp filter, which changeUser
+        // loads unless no_new_privs lets it wait for the exec. The working directory is
+        // entered as root, as runc does, so that one only the user can reach still works.
         let executable = try prepareExec()
         try check("faccessat", StateStore.execFifoName) {
             faccessat(stateDirectory, StateStore.execFifoName, W_OK, 0)
         }
-
         // Every descriptor past stdio and the preserved ones vanishes at exec.
         try check("close_range", nil) { cruntime_cloexec_from(UInt32(3 + plan.preserveFDs)) }
+        try changeUser(seccomp: seccomp)
+
         resetSignals()
         try awaitCgroup()
         _ = cshim_prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)
