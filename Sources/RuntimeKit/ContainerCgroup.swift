@@ -171,9 +171,13 @@ enum ContainerCgroup {
         }
         if !rules.isEmpty {
             rules += defaultDevices
-            rules += (spec.linux?.devices ?? []).map { device in
-                CgroupDeviceRule(allow: true, type: device.type, major: device.major,
-                                 minor: device.minor, access: "rwm")
+            // The controller knows block and character devices only: a FIFO ("p") needs
+            // no rule, and an unbuffered character device ("u") is a character device.
+            rules += (spec.linux?.devices ?? []).compactMap { device in
+                guard device.type != "p" else { return nil }
+                return CgroupDeviceRule(allow: true, type: device.type == "u" ? "c" : device.type,
+                                        major: device.major, minor: device.minor,
+                                        access: "rwm")
             }
         }
         var converted = cgroupResources(of: linux ?? Spec.Resources())

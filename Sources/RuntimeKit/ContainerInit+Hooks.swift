@@ -22,7 +22,7 @@ extension ContainerInit {
         }
         // In the container's cgroup, like everything the container starts.
         try awaitCgroup()
-        try HookRunner(kind: .createContainer).run(createContainer, state: hookState(.creating))
+        try HookRunner(kind: .createContainer).run(createContainer, state: hookState(.created))
     }
 
     /// Once `start` has opened the exec fifo, inside the container (paths resolve in its

@@ -80,10 +80,11 @@ extension Runtime {
         }
 
         // The state hooks read; built only when there are hooks (the owner's name
-        // costs a passwd lookup).
+        // costs a passwd lookup). The create hooks come after the environment exists,
+        // which the spec's lifecycle calls "created", as runc reports it.
         let creating = spec.hooks == nil ? JSONValue.null
             : Self.hookState(of: spec, id: id, pid: pid, bundle: bundle, rootfs: rootfs,
-                             status: .creating)
+                             status: .created)
         var plan = InitPlan(id: id, bundle: bundle, configPath: configPath, rootfs: rootfs,
                             noPivot: options.noPivot, hasConsoleSocket: consoleFD != nil,
                             preserveFDs: options.preserveFDs,

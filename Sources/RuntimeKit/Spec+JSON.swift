@@ -121,6 +121,10 @@ extension Spec.Resources {
             },
             pids: try json.object("pids").map { pids throws(RuntimeError) in
                 Spec.Pids(limit: try pids.requiredInteger("limit"))
+            },
+            hugepageLimits: try json.objects("hugepageLimits")?.map { entry throws(RuntimeError) in
+                Spec.HugepageLimit(pageSize: try entry.requiredString("pageSize"),
+                                   limit: try entry.requiredInteger("limit"))
             })
     }
 }
@@ -272,6 +276,10 @@ extension Spec.Resources {
             fields["cpu"] = .object(entry)
         }
         fields["pids"] = pids.map { JSONValue.object(["limit": .whole($0.limit)]) }
+        fields["hugepageLimits"] = hugepageLimits.map { limits in
+            .array(limits.map { .object(["pageSize": .string($0.pageSize),
+                                         "limit": .whole($0.limit)]) })
+        }
         return .object(fields)
     }
 }

@@ -80,13 +80,26 @@ extension Spec {
         public var memory: Memory?
         public var cpu: CPU?
         public var pids: Pids?
+        public var hugepageLimits: [HugepageLimit]?
 
         public init(devices: [DeviceRule]? = nil, memory: Memory? = nil, cpu: CPU? = nil,
-                    pids: Pids? = nil) {
+                    pids: Pids? = nil, hugepageLimits: [HugepageLimit]? = nil) {
             self.devices = devices
             self.memory = memory
             self.cpu = cpu
             self.pids = pids
+            self.hugepageLimits = hugepageLimits
+        }
+    }
+
+    /// One entry of `linux.resources.hugepageLimits`: bytes of pages of one size.
+    public struct HugepageLimit: Codable, Sendable, Equatable {
+        public var pageSize: String
+        public var limit: UInt64
+
+        public init(pageSize: String, limit: UInt64) {
+            self.pageSize = pageSize
+            self.limit = limit
         }
     }
 

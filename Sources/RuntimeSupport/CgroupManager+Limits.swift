@@ -64,6 +64,11 @@ extension CgroupManager {
             try write(try requireDirectory("pids"), "pids.max", limit > 0 ? String(limit) : "max")
         }
 
+        if !resources.hugepageLimits.isEmpty {
+            try applyHugepageLimits(resources.hugepageLimits, in: requireDirectory("hugetlb"),
+                                    file: { "hugetlb.\($0).limit_in_bytes" })
+        }
+
         if !resources.devices.isEmpty {
             let devices = try requireDirectory("devices")
             for rule in resources.devices {
@@ -123,6 +128,9 @@ extension CgroupManager {
         }
         if resources.pidsLimit != nil {
             needed.append("pids")
+        }
+        if !resources.hugepageLimits.isEmpty {
+            needed.append("hugetlb")
         }
         return needed
     }
@@ -190,6 +198,23 @@ extension CgroupManager {
 
         if let limit = resources.pidsLimit {
             try write(cgroup, "pids.max", limit > 0 ? String(limit) : "max")
+        }
+
+        try applyHugepageLimits(resources.hugepageLimits, in: cgroup,
+                                file: { "hugetlb.\($0).max" })
+    }
+
+    /// Writes each huge page limit into `file(pageSize)` of `directory`; a page size the
+    /// kernel has no file for is an error naming it, before anything is written.
+    private func applyHugepageLimits(_ limits: [String: UInt64], in directory: String,
+                                     file: (String) -> String) throws
+    {
+        for pageSize in limits.keys.sorted()
+        where !FileSystem.exists(directory + "/" + file(pageSize)) {
+            throw CgroupError.invalidValue(name: "hugepageLimits.pageSize", value: pageSize)
+        }
+        for (pageSize, limit) in limits.sorted(by: { $0.key < $1.key }) {
+            try write(directory, file(pageSize), String(limit))
         }
     }
 

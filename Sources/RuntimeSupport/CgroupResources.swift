@@ -25,6 +25,8 @@ public struct CgroupResources: Sendable, Equatable {
     public var pidsLimit: Int64?
     /// Device access rules, applied in order.
     public var devices: [CgroupDeviceRule]
+    /// Limits of huge page use in bytes, by page size as the kernel names it ("2MB").
+    public var hugepageLimits: [String: UInt64]
 
     public init(
         memoryLimit: Int64? = nil,
@@ -36,7 +38,8 @@ public struct CgroupResources: Sendable, Equatable {
         cpus: String? = nil,
         mems: String? = nil,
         pidsLimit: Int64? = nil,
-        devices: [CgroupDeviceRule] = []
+        devices: [CgroupDeviceRule] = [],
+        hugepageLimits: [String: UInt64] = [:]
     ) {
         self.memoryLimit = memoryLimit
         self.memoryReservation = memoryReservation
@@ -48,6 +51,7 @@ public struct CgroupResources: Sendable, Equatable {
         self.mems = mems
         self.pidsLimit = pidsLimit
         self.devices = devices
+        self.hugepageLimits = hugepageLimits
     }
 }
 

@@ -71,7 +71,7 @@ import Testing
         let log = try readLog(container)
         #expect(log.map(\.0) == ["prestart", "createRuntime", "createContainer",
                                  "startContainer", "poststart", "poststop"])
-        #expect(log.map { $0.1["status"] } == ["creating", "creating", "creating", "created",
+        #expect(log.map { $0.1["status"] } == ["created", "created", "created", "created",
                                                 "running", "stopped"])
         for (kind, fields) in log {
             #expect(fields["id"] == id)
