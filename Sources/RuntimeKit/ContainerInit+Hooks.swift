@@ -20,8 +20,10 @@ extension ContainerInit {
         guard !createContainer.isEmpty else {
             return
         }
-        // In the container's cgroup, like everything the container starts.
+        // In the container's cgroup, like everything the container starts, and in its
+        // root directory (which becomes "/" next), so that relative paths name its files.
         try awaitCgroup()
+        try check("chdir", plan.rootfs) { chdir(plan.rootfs) }
         try HookRunner(kind: .createContainer).run(createContainer, state: hookState(.created))
     }
 

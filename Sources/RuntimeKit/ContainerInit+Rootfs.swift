@@ -28,6 +28,10 @@ extension ContainerInit {
         if !hostDevIsBound {
             try createDevices(in: root)
         }
+        // A read-only /dev is filled first (devpts, mqueue, shm, the device nodes).
+        if let devFlags = readonlyDevFlags {
+            try remount("/dev", in: root, flags: devFlags)
+        }
         for path in spec.linux?.maskedPaths ?? [] {
             try mask(path, in: root)
         }
@@ -56,9 +60,23 @@ extension ContainerInit {
         }
     }
 
+    /// The flags of a read-only /dev that is not a bind mount: it is mounted writable
+    /// and made read-only once what goes inside it is there.
+    var readonlyDevFlags: UInt? {
+        let dev = (spec.mounts ?? []).last { $0.destination == "/dev" }
+        guard let dev, dev.type != "bind" else {
+            return nil
+        }
+        let options = MountOptions(dev.options ?? [])
+        return !options.isBind && options.flags & UInt(MS_RDONLY) != 0 ? options.flags : nil
+    }
+
     /// Mounts one `mounts` entry, its destination resolved inside the rootfs.
     func mountEntry(_ mount: Spec.Mount, in root: RootPath) throws {
-        let options = MountOptions(mount.options ?? [])
+        var options = MountOptions(mount.options ?? [])
+        if mount.destination == "/dev" && readonlyDevFlags != nil {
+            options.flags &= ~UInt(MS_RDONLY)
+        }
         let isBind = options.isBind || mount.type == "bind"
         if mount.type == "cgroup" && !isBind {
             try mountCgroups(mount, options: options, in: root)
@@ -80,9 +98,12 @@ extension ContainerInit {
                 try remount(mount.destination, in: root, flags: options.flags)
             }
         } else {
+            let type = mount.type ?? "none"
+            if type == "proc" || type == "sysfs" {
+                try refuseSymlink(mount.destination, of: type, in: root)
+            }
             target = try root.create(mount.destination, directory: true)
             defer { close(target) }
-            let type = mount.type ?? "none"
             if inUserNamespace, let hostPath = Self.namespacedFilesystems[type] {
                 try mountNamespaced(mount, options: options, at: target, hostPath: hostPath,
                                     in: root)
@@ -100,6 +121,23 @@ extension ContainerInit {
             defer { close(mounted) }
             try mountCall(source: nil, target: RootPath.procPath(mounted), type: nil,
                           flags: options.propagation, shown: mount.destination)
+        }
+    }
+
+    /// proc and sysfs go on a real directory only: a symlink there (even one resolved
+    /// inside the rootfs) would put them where the masked and read-only paths, which
+    /// name /proc and /sys, do not reach.
+    func refuseSymlink(_ destination: String, of type: String, in root: RootPath) throws {
+        let parent = try root.open(FileSystem.parent(of: destination))
+        defer { close(parent) }
+        let name = String(destination.split(separator: "/").last ?? "")
+        var status = stat()
+        guard fstatat(parent, name, &status, AT_SYMLINK_NOFOLLOW) == 0 else {
+            return
+        }
+        if (status.st_mode & S_IFMT) == S_IFLNK {
+            throw RuntimeError(.invalidArgument, "\(type) must be mounted on ordinary "
+                + "directory: \(destination) in the rootfs is a symlink")
         }
     }
 

@@ -34,6 +34,11 @@ extension ContainerState {
 }
 
 extension StateReport {
+    /// The order of the state document's fields when printed, runc's, which callers'
+    /// patterns expect.
+    public static let keyOrder = ["ociVersion", "id", "pid", "status", "bundle", "rootfs",
+                                  "created", "owner", "annotations"]
+
     /// The OCI state document as JSON.
     public var json: JSONValue {
         var fields: [String: JSONValue] = [:]

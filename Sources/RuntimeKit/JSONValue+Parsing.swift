@@ -19,13 +19,15 @@ extension JSONValue {
 
     /// The JSON text, compact or indented with two spaces; object keys keep their order
     /// only when given as `orderedKeys`, else sorted.
-    public func serialized(pretty: Bool = false) -> String {
+    /// The JSON text; object keys named in `keyOrder` come first, in that order (the
+    /// order runc prints state in, which callers' patterns expect), the others sorted.
+    public func serialized(pretty: Bool = false, keyOrder: [String] = []) -> String {
         var out = ""
-        write(to: &out, pretty: pretty, indent: 0)
+        write(to: &out, pretty: pretty, indent: 0, keyOrder: keyOrder)
         return out
     }
 
-    private func write(to out: inout String, pretty: Bool, indent: Int) {
+    private func write(to out: inout String, pretty: Bool, indent: Int, keyOrder: [String]) {
         let newline = pretty ? "\n" : ""
         let pad = pretty ? String(repeating: "  ", count: indent + 1) : ""
         let closePad = pretty ? String(repeating: "  ", count: indent) : ""
@@ -44,7 +46,7 @@ extension JSONValue {
             out += "[" + newline
             for (index, item) in items.enumerated() {
                 out += pad
-                item.write(to: &out, pretty: pretty, indent: indent + 1)
+                item.write(to: &out, pretty: pretty, indent: indent + 1, keyOrder: keyOrder)
                 out += (index == items.count - 1 ? "" : ",") + newline
             }
             out += closePad + "]"
@@ -54,10 +56,12 @@ extension JSONValue {
                 return
             }
             out += "{" + newline
-            let keys = fields.keys.sorted()
+            let first = keyOrder.filter { fields[$0] != nil }
+            let keys = first + fields.keys.filter { !first.contains($0) }.sorted()
             for (index, key) in keys.enumerated() {
                 out += pad + Logger.jsonQuoted(key) + (pretty ? ": " : ":")
-                fields[key]!.write(to: &out, pretty: pretty, indent: indent + 1)
+                fields[key]!.write(to: &out, pretty: pretty, indent: indent + 1,
+                                   keyOrder: keyOrder)
                 out += (index == keys.count - 1 ? "" : ",") + newline
             }
             out += closePad + "}"

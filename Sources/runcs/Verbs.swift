@@ -43,7 +43,8 @@ enum Verbs {
 
     static func state(_ arguments: [String], runtime: Runtime) throws -> Int32 {
         let parsed = try CommandLineParser([]).parse(arguments)
-        print(try runtime.state(try onlyID(parsed, verb: "state")).json.serialized(pretty: true))
+        print(try runtime.state(try onlyID(parsed, verb: "state")).json
+            .serialized(pretty: true, keyOrder: StateReport.keyOrder))
         return 0
     }
 
@@ -57,7 +58,9 @@ enum Verbs {
         }
         switch parsed.value("format") ?? "table" {
         case "json":
-            print(JSONValue.array(containers.map(\.json)).serialized(pretty: true))
+            // On one line, as runc prints it.
+            print(JSONValue.array(containers.map(\.json))
+                .serialized(keyOrder: StateReport.keyOrder))
         case "table":
             print(table(containers), terminator: "")
         case let other:

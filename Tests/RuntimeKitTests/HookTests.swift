@@ -21,7 +21,7 @@ import Testing
         cgroup=$(sed -n 's/^[0-9]*:pids:\\(.*\\)$/\\1/p; s/^0::\\(.*\\)$/\\1/p' /proc/self/cgroup)
         echo "$kind status=$(field status) pid=$(field pid) id=$(field id) args=$*" \\
             "env=$HOOK_ENV home=$HOME mnt=$(readlink /proc/self/ns/mnt)" \\
-            "cgroup=$(echo "$cgroup" | head -1)" >> "$log"
+            "cgroup=$(echo "$cgroup" | head -1) cwd=$(pwd)" >> "$log"
 
         """
 
@@ -100,6 +100,10 @@ import Testing
         // The container's hook runs in the container's cgroup, the runtime's do not.
         let cgroups = Dictionary(uniqueKeysWithValues: log.map { ($0.0, $0.1["cgroup"]) })
         #expect(cgroups["createContainer"] == container.spec.linux?.cgroupsPath)
+        // createContainer runs in the container's root directory, before it becomes "/".
+        let directories = Dictionary(log.map { ($0.0, $0.1["cwd"] ?? "") },
+                                     uniquingKeysWith: { first, _ in first })
+        #expect(directories["createContainer"] == container.rootfs)
         #expect(cgroups["createRuntime"] != container.spec.linux?.cgroupsPath)
     }
 

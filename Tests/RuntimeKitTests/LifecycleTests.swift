@@ -34,6 +34,11 @@ import Testing
         let listed = try container.runcs(["list", "--format", "json"])
         let all = try JSONDecoder().decode([StateReport].self, from: Data(listed.output.utf8))
         #expect(all.map(\.id) == [id])
+        // One line, the fields in runc's order, which callers match with patterns.
+        #expect(listed.output.hasPrefix("[{\"ociVersion\":\"1."), "\(listed.output)")
+        #expect(listed.output.contains(",\"id\":\"\(id)\",\"pid\":\(report.pid),"
+                                       + "\"status\":\"created\",\"bundle\":"))
+        #expect(listed.output.split(separator: "\n").count == 1)
         #expect(try container.runcs(["list", "-q"]).output == "\(id)\n")
         #expect(try container.runcs(["list"]).output.contains("created"))
 

@@ -102,3 +102,22 @@ import Testing
         #expect(result.error.contains("chown -R 0:0"))
     }
 }
+
+/// proc and sysfs must land on real directories, where the masked and read-only paths
+/// find them.
+@Suite struct ProcOnASymlinkTests {
+    @Test(arguments: ["proc", "sys"])
+    func aSymlinkWhereProcOrSysGoesIsRefused(directory: String) throws {
+        let container = try TestContainer(args: ["true"])
+        defer { container.cleanUp() }
+        try FileSystem.createDirectory(container.rootfs + "/elsewhere")
+        symlink("/elsewhere", container.rootfs + "/" + directory)
+
+        let result = try container.run()
+
+        #expect(result.status != 0)
+        #expect(result.error.contains("must be mounted on ordinary directory"),
+                "\(result.error)")
+        #expect(result.error.contains("/\(directory)"), "\(result.error)")
+    }
+}
