@@ -12,6 +12,12 @@ extension Runtime {
         defer { lock.unlock() }
         let state = try store.load(id)
         let status = store.status(of: state)
+        if status == .stopped && all {
+            // What outlived the init in its cgroup still gets the signal (none left is
+            // no error), as runc's `kill --all` does; signal 0 only asks.
+            _ = try? ContainerCgroup.killAll(state, signal: signal)
+            return
+        }
         guard status != .stopped else {
             throw RuntimeError.notRunning(id)
         }
@@ -32,10 +38,11 @@ extension Runtime {
         }
     }
 
-    /// A signal given as a name ("KILL", "SIGKILL", "RTMIN+1") or a number.
+    /// A signal given as a name ("KILL", "SIGKILL", "RTMIN+1") or a number; 0 checks
+    /// that the process exists, as kill(2) does.
     public static func parseSignal(_ text: String) throws(RuntimeError) -> Int32 {
         if let number = Int32(text) {
-            guard number > 0 && number <= 64 else {
+            guard number >= 0 && number <= 64 else {
                 throw RuntimeError(.invalidArgument, "invalid signal \"\(text)\"")
             }
             return number

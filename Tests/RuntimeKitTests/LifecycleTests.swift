@@ -61,6 +61,9 @@ import Testing
         #expect(stopped)
         let notRunning = try container.runcs(["kill", id, "TERM"])
         #expect(notRunning.error.contains("container not running"))
+        // --all reaches whatever is left in the cgroup, which may be nothing.
+        let leftovers = try container.runcs(["kill", "--all", id, "0"])
+        #expect(leftovers.status == 0, "\(leftovers.error)")
 
         #expect(try container.runcs(["delete", id]).status == 0)
         let gone = try container.runcs(["state", id])
