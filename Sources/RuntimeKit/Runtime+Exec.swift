@@ -145,7 +145,7 @@ extension Runtime {
             }
         } catch {
             // A child that failed before its exec has said why before it closed.
-            try awaitExecReady(launcher.parent, pid: pid, id: state.id)
+            try awaitReady(launcher.parent, pid: pid, id: state.id)
             throw error
         }
 
@@ -154,10 +154,10 @@ extension Runtime {
         do {
             try launcher.parent.send(.joined)
         } catch {
-            try awaitExecReady(launcher.parent, pid: pid, id: state.id)
+            try awaitReady(launcher.parent, pid: pid, id: state.id)
             throw error
         }
-        try awaitExecReady(launcher.parent, pid: pid, id: state.id)
+        try awaitReady(launcher.parent, pid: pid, id: state.id)
 
         if let pidFile = options.pidFile {
             try StateStore.replace(Self.absolute(pidFile), with: Array(String(pid).utf8))
@@ -174,15 +174,5 @@ extension Runtime {
         ready = true
         logger.debug("exec started", ["id": state.id, "pid": pid])
         return (pid, master)
-    }
-
-    /// `awaitReady`, with a missing command turned into a shell's status 127: the init
-    /// reports nothing else as not found.
-    private func awaitExecReady(_ sync: SyncSocket, pid: Int32, id: String) throws {
-        do {
-            try awaitReady(sync, pid: pid, id: id)
-        } catch let error as RuntimeError where error.code == .notFound {
-            throw RuntimeError(.notFound, error.message, exitStatus: 127)
-        }
     }
 }

@@ -14,7 +14,21 @@ extension Verbs {
         .init("preserve-fds", value: true), .init("ignore-paused"),
     ]
 
+    /// runcs's own failures end `exec` with 255, as runc's do: a status no process in
+    /// the container returns by exiting, so a caller can tell them apart (a missing
+    /// command included: its message names it, and callers such as podman map that to
+    /// a shell's 127).
     static func exec(_ arguments: [String], runtime: Runtime) throws -> Int32 {
+        do {
+            return try execProcess(arguments, runtime: runtime)
+        } catch let error as RuntimeError {
+            throw RuntimeError(error.code, error.message, exitStatus: 255)
+        } catch {
+            throw RuntimeError(.internal, "\(error)", exitStatus: 255)
+        }
+    }
+
+    static func execProcess(_ arguments: [String], runtime: Runtime) throws -> Int32 {
         let parsed = try CommandLineParser(execFlags).parse(arguments)
         guard let id = parsed.rest.first else {
             throw RuntimeError(.invalidArgument,

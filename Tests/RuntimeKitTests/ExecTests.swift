@@ -137,15 +137,19 @@ import Testing
         #expect(result.output == "ready\ngot-term\n")
     }
 
-    @Test func aMissingCommandExits127AndNamesIt() throws {
+    /// runc's exit status for its own failures, 255, whatever the cause.
+    @Test func aMissingCommandExits255AndNamesIt() throws {
         let (container, id) = try startContainer("missing")
         defer { container.cleanUp() }
         let result = try container.runcs(["exec", id, "no-such-tool", "-x"])
-        #expect(result.status == 127)
+        #expect(result.status == 255)
         #expect(result.error.contains("\"no-such-tool\": executable file not found in $PATH"),
                 "\(result.error)")
         let absolute = try container.runcs(["exec", id, "/bin/no-such-tool"])
-        #expect(absolute.status == 127)
+        #expect(absolute.status == 255)
+        let noContainer = try container.runcs(["exec", "no-such-container", "true"])
+        #expect(noContainer.status == 255)
+        #expect(noContainer.error.contains("does not exist"), "\(noContainer.error)")
         #expect(absolute.error.contains("/bin/no-such-tool"), "\(absolute.error)")
     }
 
@@ -266,10 +270,10 @@ import Testing
         #expect(stopped)
 
         let result = try container.runcs(["exec", id, "true"])
-        #expect(result.status == 1)
+        #expect(result.status == 255)
         #expect(result.error.contains("container not running"), "\(result.error)")
         let missing = try container.runcs(["exec", "no-such-container", "true"])
-        #expect(missing.status == 1)
+        #expect(missing.status == 255)
         #expect(missing.error.contains("does not exist"), "\(missing.error)")
     }
 
@@ -287,7 +291,7 @@ import Testing
         try #require(paused)
 
         let refused = try container.runcs(["exec", id, "true"])
-        #expect(refused.status == 1)
+        #expect(refused.status == 255)
         #expect(refused.error.contains("--ignore-paused"), "\(refused.error)")
 
         // The process joins the frozen cgroup and runs once it is thawed.
