@@ -24,7 +24,9 @@ extension ContainerInit {
                 cshim_set_winsize(slave, size.height, size.width)
             }
         }
-        try check("fchown", "pty") { fchown(slave, process.user.uid, process.user.gid) }
+        // The user owns its terminal; the group stays the one devpts gives (its gid=
+        // option, the tty group 5 in the usual config), so that write(1) and wall work.
+        try check("fchown", "pty") { fchown(slave, process.user.uid, gid_t.max) }
 
         let tag = Array("/dev/ptmx".utf8)
         try check("sendmsg", "console socket") {

@@ -7,11 +7,12 @@ import Testing
 /// The console-socket protocol: the pty master arrives over SCM_RIGHTS.
 @Suite struct TerminalTests {
     @Test func thePtyMasterIsSentOverTheConsoleSocketWithItsSize() throws {
-        let script = "tty; stty size; [ -c /dev/console ] && echo console"
+        let script = "tty; stty size; [ -c /dev/console ] && echo console; stat -c %u:%g $(tty)"
         let container = try TestContainer(args: ["sh", "-c", script])
         defer { container.cleanUp() }
         container.spec.process?.terminal = true
         container.spec.process?.consoleSize = Spec.ConsoleSize(height: 30, width: 100)
+        container.spec.process?.user = Spec.User(uid: 1000, gid: 1000)
         let socketPath = "\(container.directory)/console.sock"
         let listener = try TestContainer.makeListener(at: socketPath)
         defer { close(listener) }
@@ -40,7 +41,8 @@ import Testing
             output += buffer[..<got]
         }
         let text = String(decoding: output, as: UTF8.self)
-        #expect(text == "/dev/pts/0\r\n30 100\r\nconsole\r\n")
+        // Owned by the process's user, in the tty group that devpts's gid=5 gives.
+        #expect(text == "/dev/pts/0\r\n30 100\r\nconsole\r\n1000:5\r\n")
     }
 
     @Test func aTerminalWithoutConsoleSocketIsRefusedForCreate() throws {
