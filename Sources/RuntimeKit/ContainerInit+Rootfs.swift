@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CRuntime
+import CShim
 import SystemKit
 
 extension ContainerInit {
@@ -116,12 +117,36 @@ extension ContainerInit {
             }
         }
 
+        if options.recursiveAttributes != 0 {
+            try setRecursively(options.recursiveAttributes, on: mount.destination, in: root)
+        }
+
         if options.propagation != 0 {
             let mounted = try root.open(mount.destination)
             defer { close(mounted) }
             try mountCall(source: nil, target: RootPath.procPath(mounted), type: nil,
                           flags: options.propagation, shown: mount.destination)
         }
+    }
+
+    /// Sets MOUNT_ATTR_* `attributes` on the mount at `destination` and every mount
+    /// below it, with mount_setattr(2) (Linux 5.12).
+    func setRecursively(_ attributes: UInt64, on destination: String, in root: RootPath)
+        throws
+    {
+        let mounted = try root.open(destination)
+        defer { close(mounted) }
+        // struct mount_attr: attr_set, attr_clr, propagation, userns_fd.
+        var attr: [UInt64] = [attributes, 0, 0, 0]
+        let (mountSetattr, emptyPath, recursive) = (442, 0x1000, 0x8000)
+        let result = attr.withUnsafeMutableBytes { bytes in
+            "".withCString { empty in
+                cshim_syscall6(mountSetattr, Int(mounted), Int(bitPattern: empty),
+                               emptyPath | recursive, Int(bitPattern: bytes.baseAddress),
+                               bytes.count, 0)
+            }
+        }
+        try check("mount_setattr", destination) { Int32(result) }
     }
 
     /// proc and sysfs go on a real directory only: a symlink there (even one resolved

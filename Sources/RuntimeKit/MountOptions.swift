@@ -13,10 +13,20 @@ struct MountOptions: Equatable {
     /// `tmpcopyup`, an extension runc and crun share and podman puts on every tmpfs:
     /// the new tmpfs starts with a copy of what the directory under it held.
     var copiesUp = false
+    /// MOUNT_ATTR_* bits that "rro", "rnosuid", "rnodev" and "rnoexec" ask for on the
+    /// mount and every mount below it (mount_setattr(2) with AT_RECURSIVE).
+    var recursiveAttributes: UInt64 = 0
+
+    /// The recursive options and their MOUNT_ATTR_* bits.
+    static let recursive: [String: UInt64] = [
+        "rro": 0x1, "rnosuid": 0x2, "rnodev": 0x4, "rnoexec": 0x8,
+    ]
 
     init(_ options: [String]) {
         for option in options {
-            if let flag = Self.setting[option] {
+            if let attribute = Self.recursive[option] {
+                recursiveAttributes |= attribute
+            } else if let flag = Self.setting[option] {
                 flags |= flag
             } else if let flag = Self.clearing[option] {
                 flags &= ~flag
