@@ -53,12 +53,14 @@ extension Daemon {
         let bundle = configuration.bundle(of: record.id)
         let rootfs = bundle + "/rootfs"
         try FileSystem.createDirectory(rootfs, mode: 0o711)
-        try FileSystem.writeAtomically(bundle + "/runtime", text: record.runtime + "\n")
+        try FileSystem.writeAtomically(bundle + "/runtime", text: record.runtime + "\n",
+                                       durable: false)
 
         // A recorded container whose bundle a reboot cleared keeps its root's files.
         let mounts = try images.existingRoot(key: record.snapshotKey)
             ?? images.prepareRoot(image: record.imageName, key: record.snapshotKey)
-        try OverlayMount.perform(mounts, at: rootfs)
+        // A `--rm` root is thrown away at exit: no sync of it, at unmount or before.
+        try OverlayMount.perform(mounts, at: rootfs, ephemeral: record.spec.autoRemove == true)
 
         var namespace: String?
         if record.spec.netHost != true {
@@ -82,7 +84,8 @@ extension Daemon {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try FileSystem.writeAtomically(bundle + "/config.json", Array(try encoder.encode(spec)))
+        try FileSystem.writeAtomically(bundle + "/config.json", Array(try encoder.encode(spec)),
+                                       durable: false)
     }
 
     /// Removes container `record`: its root, namespace, bundle and record. The caller

@@ -50,7 +50,8 @@ extension TaskManager {
         let processPath = directory + "/exec-\(request.execID).json"
         do {
             let process = try execProcess(request, bundle: bundle)
-            try FileSystem.writeAtomically(processPath, Array(try JSONEncoder().encode(process)))
+            try FileSystem.writeAtomically(processPath, Array(try JSONEncoder().encode(process)),
+                                           durable: false)
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -131,7 +132,8 @@ extension TaskManager {
                                 message: "container \"\(id)\" is \(current.status), not running")
         }
         try runtime(["pause", id], runtimeBinary: runtimeBinary(id))
-        try? FileSystem.writeAtomically(directory(id) + "/" + TaskMeta.pausedFile, text: "")
+        try? FileSystem.writeAtomically(directory(id) + "/" + TaskMeta.pausedFile, text: "",
+                                         durable: false)
         events.publish(DaemonEvent(kind: .task, action: "pause", subject: id))
     }
 

@@ -242,9 +242,10 @@ final class SnapshotStore {
                 return .copy
             }
         }
+        // Ephemeral: the probe's unmount then does not wait for a sync of the disk.
         let mounted = (try? OverlayMount.mount(at: probe + "/merged", lowers: [probe + "/lower"],
-                                                upper: probe + "/upper",
-                                                work: probe + "/work")) != nil
+                                                upper: probe + "/upper", work: probe + "/work",
+                                                ephemeral: true)) != nil
         if mounted {
             umount2(probe + "/merged", Int32(MNT_DETACH))
             return .overlay
