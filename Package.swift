@@ -3,6 +3,7 @@
 // contaird: a Linux container system. Targets, from the leaves up:
 //
 //   CShim, CSQLite, CArchive, CCrypto, CCurl   C code and system libraries
+//   CLazyLibraries                             libcurl, libarchive, libcrypto loaded on use
 //   SystemKit                                  the thin syscall layer, files, logging
 //   CommandLineKit                             argument parsing shared by the binaries
 //   ImageSpec                                  OCI image types, digests, platforms
@@ -29,6 +30,10 @@ let package = Package(
         .systemLibrary(name: "CArchive", path: "Sources/CArchive"),
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        // The functions of libcurl, libarchive and libcrypto that the three modules above
+        // declare, defined here to load their library at the first call (dlopen): the
+        // idle daemon maps none of them, nor their 40 dependencies.
+        .target(name: "CLazyLibraries", linkerSettings: [.linkedLibrary("dl")]),
 
         .target(name: "SystemKit", dependencies: ["CShim"]),
         // Paths and private directories for every test target (tests only).
@@ -43,8 +48,10 @@ let package = Package(
         .target(name: "CommandLineKit"),
         .testTarget(name: "CommandLineKitTests", dependencies: ["CommandLineKit"]),
 
-        .target(name: "ImageSpec", dependencies: ["CCrypto"]),
-        .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec"]),
+        // SHA-256 with the CPU's SHA extensions, or portable C (libcrypto stays unloaded).
+        .target(name: "CSHA256"),
+        .target(name: "ImageSpec", dependencies: ["CCrypto", "CSHA256", "CLazyLibraries"]),
+        .testTarget(name: "ImageSpecTests", dependencies: ["ImageSpec", "CSHA256"]),
 
         // varlink: the protocol layer of contaird's socket API (docs/varlink.md), the
         // definitions of that API (docs/api, embedded as ContairdAPI), and a server of
@@ -72,14 +79,14 @@ let package = Package(
         // Linked only into contaird: libarchive drags libxml2 and ICU in.
         .target(name: "ImageStore",
                 dependencies: ["SystemKit", "ImageSpec", "CShim", "CSQLite", "CArchive",
-                               "CCrypto"]),
+                               "CLazyLibraries"]),
         .testTarget(name: "ImageStoreTests",
                     dependencies: ["TestKit", "ImageStore", "SystemKit", "ImageSpec", "CArchive",
                                    "CShim"]),
 
         // Registry client (issue 4): the OCI distribution API over libcurl.
         .target(name: "Distribution",
-                dependencies: ["SystemKit", "ImageSpec", "CCurl", "CCrypto"]),
+                dependencies: ["SystemKit", "ImageSpec", "CCurl", "CLazyLibraries"]),
         .testTarget(name: "DistributionTests", dependencies: ["TestKit", "Distribution"]),
 
         // runcs: the OCI runtime (library, C for the clone-to-exec window, thin CLI).

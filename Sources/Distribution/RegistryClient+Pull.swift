@@ -16,7 +16,7 @@ extension RegistryClient {
                      parallelism: Int = 3, progress: PullProgressHandler? = nil) throws
         -> PullResult
     {
-        let session = makeSession()
+        let session = try makeSession()
         var walk = PullWalk(reference: reference, wanted: (platform ?? .host).normalized,
                             platformGiven: platform != nil, allPlatforms: allPlatforms)
 
@@ -202,7 +202,13 @@ extension RegistryClient {
 
         let queue = DownloadQueue(missing)
         runOnThreads(min(max(parallelism, 1), missing.count)) { _ in
-            let session = self.makeSession()
+            let session: HTTPSession
+            do {
+                session = try self.makeSession()
+            } catch {
+                queue.failed(error)
+                return
+            }
             while let blob = queue.next() {
                 do {
                     let sink = try self.writer(for: blob, store: store)
