@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import FoundationEssentials
 import ImageStore
 import RuntimeKit
 import SystemKit
@@ -82,10 +81,8 @@ extension Daemon {
         } catch {
             throw APIError.invalidSpec(field: error.field, error.message)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try FileSystem.writeAtomically(bundle + "/config.json", Array(try encoder.encode(spec)),
-                                       durable: false)
+        let configuration = try JSONValueEncoder().encodeText(spec, sortedKeys: true)
+        try FileSystem.writeAtomically(bundle + "/config.json", configuration, durable: false)
     }
 
     /// Removes container `record`: its root, namespace, bundle and record. The caller

@@ -1,5 +1,5 @@
-import FoundationEssentials
 import ImageSpec
+import JSON
 import Synchronization
 
 extension RegistryClient {
@@ -165,8 +165,8 @@ extension RegistryClient {
                               session: session, progress: { _ in })
             bytes = memory.bytes
         }
-        guard let configuration = try? JSONDecoder().decode(ImageConfiguration.self,
-                                                            from: Data(bytes))
+        guard let configuration = try? JSONValueDecoder().decode(ImageConfiguration.self,
+                                                                 fromText: bytes)
         else {
             throw RegistryError.invalidManifest(
                 registry: walk.reference.domain, reference: walk.reference.familiar,
