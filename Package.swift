@@ -67,9 +67,6 @@ let package = Package(
         // PID 1 of containers run with --init: a static C reaper that runs in any image.
         .executableTarget(name: "contaird-init",
                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
-        // A container's network namespace with loopback up, pinned by a bind mount.
-        .executableTarget(name: "contaird-netns",
-                          linkerSettings: [.unsafeFlags(["-static-executable"])]),
 
         // Images (issue 4): content store, metadata, import/export, unpack, snapshots.
         // Linked only into contaird: libarchive drags libxml2 and ICU in.

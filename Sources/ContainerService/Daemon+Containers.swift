@@ -64,7 +64,7 @@ extension Daemon {
         var namespace: String?
         if record.spec.netHost != true {
             let path = configuration.networkNamespace(of: record.id)
-            try NetworkNamespace.create(at: path, helper: configuration.networkHelper)
+            try NetworkNamespace.create(at: path)
             namespace = path
         }
 

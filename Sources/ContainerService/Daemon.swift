@@ -130,7 +130,6 @@ final class ContainerLock: Sendable {
 public enum DaemonError: Error, CustomStringConvertible {
     case rootInUse(root: String, detail: String)
     case invalidSetting(String)
-    case helperFailed(String, String)
 
     public var description: String {
         switch self {
@@ -138,8 +137,6 @@ public enum DaemonError: Error, CustomStringConvertible {
             "another contaird is using \(root): \(detail)"
         case .invalidSetting(let message):
             message
-        case .helperFailed(let command, let message):
-            "\(command): \(message)"
         }
     }
 }

@@ -61,7 +61,6 @@ enum DaemonCommand {
         configuration.runtime = here + "/runcs"
         configuration.monitor = here + "/contaird-monitor"
         configuration.initBinary = here + "/contaird-init"
-        configuration.networkHelper = here + "/contaird-netns"
         if let value = parsed.value("socket") { configuration.socketPath = value }
         if let value = parsed.value("root") { configuration.root = value }
         if let value = parsed.value("state") { configuration.state = value }
