@@ -104,8 +104,22 @@ extension Daemon {
                                   ["id": record.id, "errno": currentErrno()])
         }
         try? NetworkNamespace.remove(at: configuration.networkNamespace(of: record.id))
-        try? images.removeRoot(key: record.snapshotKey)
+        // The root's record goes now, so its key is free at once; its files, whose unlinks
+        // take milliseconds on a busy disk, go on a thread of their own.
+        if let files = try? images.detachRoot(key: record.snapshotKey) {
+            Self.removeInBackground(files)
+        }
         try? FileSystem.removeTree(bundle)
+    }
+
+    /// Deletes the directory `path`, which nothing refers to any more, on a thread of its
+    /// own (or at once, when no thread can be had).
+    static func removeInBackground(_ path: String) {
+        do {
+            try DetachedThread.start(name: "remove-files") { try? FileSystem.removeTree(path) }
+        } catch {
+            try? FileSystem.removeTree(path)
+        }
     }
 
     /// The image `reference` names, or ImageNotFound with the names that look alike.
