@@ -1,9 +1,9 @@
 #!/bin/bash
 # Measures memory: N running `sleep` containers under contaird (`ctrs run -d`) and under
 # containerd (`ctr run -d`), and prints RSS and PSS (from /proc/PID/smaps_rollup) of the
-# idle daemon (image imported, no container), of the daemon with N running, and per
-# container: each contaird-monitor against each containerd-shim-runc-v2, and the
-# daemon's own growth divided by N.
+# daemon fresh (just started), idle (image imported, no container), after one
+# `run --rm IMAGE ID true`, with N running, and per container: each contaird-monitor
+# against each containerd-shim-runc-v2, and the daemon's own growth divided by N.
 #
 #   bench/memory.sh [N]        N defaults to 20; BIN=DIR uses the binaries there
 #
@@ -35,14 +35,22 @@ row() {
 
 start_contaird
 start_containerd
-"${ctrs[@]}" image import --quiet "$alpine_oci"
-"${ctr[@]}" image import "$alpine_oci" >/dev/null
 sleep 1
 contaird_pid=$(cat "$work/contaird/pid")
 containerd_pid=$(cat "$work/containerd/pid")
+read -r contaird_fresh_rss contaird_fresh_pss < <(memory_of "$contaird_pid")
+read -r containerd_fresh_rss containerd_fresh_pss < <(memory_of "$containerd_pid")
+"${ctrs[@]}" image import --quiet "$alpine_oci"
+"${ctr[@]}" image import "$alpine_oci" >/dev/null
+sleep 1
 read -r contaird_idle_rss contaird_idle_pss < <(memory_of "$contaird_pid")
 read -r containerd_idle_rss containerd_idle_pss < <(memory_of "$containerd_pid")
-# Where the idle daemon's resident memory is: its biggest mappings, summed by file.
+"${ctrs[@]}" run --rm "$alpine_ref" "mem-once" true
+"${ctr[@]}" run --rm --fifo-dir "$run/fifo" "$alpine_ref" "mem-once" true
+sleep 1
+read -r contaird_ran_rss contaird_ran_pss < <(memory_of "$contaird_pid")
+read -r containerd_ran_rss containerd_ran_pss < <(memory_of "$containerd_pid")
+# Where the daemon's resident memory is after one run: its biggest mappings, by file.
 awk '/^[0-9a-f]+-/ {name = ($6 == "" ? "[anonymous]" : $6)}
      /^Rss:/ {rss[name] += $2} /^Pss:/ {pss[name] += $2}
      END {for (n in rss) printf "%8d %8d %s\n", rss[n], pss[n], n}' \
@@ -77,8 +85,12 @@ echo
 echo "memory with $count running containers, MiB (goals: idle contaird < 15 RSS," \
     "< 0.5 PSS per container)"
 printf '  %-34s %9s %9s\n' "" RSS PSS
+row "contaird fresh" "$contaird_fresh_rss" "$contaird_fresh_pss"
+row "containerd fresh" "$containerd_fresh_rss" "$containerd_fresh_pss"
 row "contaird idle" "$contaird_idle_rss" "$contaird_idle_pss"
 row "containerd idle" "$containerd_idle_rss" "$containerd_idle_pss"
+row "contaird after one run --rm" "$contaird_ran_rss" "$contaird_ran_pss"
+row "containerd after one run --rm" "$containerd_ran_rss" "$containerd_ran_pss"
 row "contaird with $count" "$contaird_busy_rss" "$contaird_busy_pss"
 row "containerd with $count" "$containerd_busy_rss" "$containerd_busy_pss"
 row "per container: contaird-monitor" "$monitors_rss" "$monitors_pss" "$count"
@@ -91,7 +103,7 @@ row "total: contaird + monitors" "$((contaird_busy_rss + monitors_rss))" \
     "$((contaird_busy_pss + monitors_pss))"
 row "total: containerd + shims" "$((containerd_busy_rss + shims_rss))" \
     "$((containerd_busy_pss + shims_pss))"
-echo "  the idle contaird's biggest mappings (RSS KiB, PSS KiB, file):"
+echo "  contaird's biggest mappings after one run --rm (RSS KiB, PSS KiB, file):"
 sed 's/^/    /' "$work/idle-mappings"
 awk -v a="$contaird_busy_pss" -v b="$monitors_pss" -v c="$containerd_busy_pss" \
     -v d="$shims_pss" -v n="$count" -v s="$contaird_ms" -v t="$containerd_ms" \

@@ -28,18 +28,41 @@ if ! ldd "$binary" >/dev/null 2>&1; then
 fi
 
 mkdir -p "$libdir"
-# ldd prints "name => /path (address)" for libraries and "/path (address)" for the
-# loader; the vDSO has no file.
+# Copies the libraries FILE loads (ldd prints "name => /path (address)" for libraries
+# and "/path (address)" for the loader; the vDSO has no file); FILE itself too when it
+# is a library.
 loader=""
-for library in $(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
-                                       $1 ~ /^\// { print $1 }'); do
-    cp -L "$library" "$libdir/$(basename "$library")"
-    case "$library" in */ld-linux*) loader=$(basename "$library") ;; esac
-done
+copy_with_dependencies() {
+    for library in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }
+                                     $1 ~ /^\// { print $1 }'); do
+        cp -L "$library" "$libdir/$(basename "$library")"
+        case "$library" in */ld-linux*) loader=$(basename "$library") ;; esac
+    done
+    case "$1" in *.so*) cp -L "$1" "$libdir/$(basename "$1")" ;; esac
+}
+copy_with_dependencies "$binary"
 if [ -z "$loader" ]; then
     echo "bundle-libraries.sh: ldd names no program interpreter for $binary" >&2
     exit 1
 fi
+# Libraries the binary loads with dlopen at their first use (contaird: libcurl,
+# libarchive, libcrypto; Sources/CLazyLibraries) are not in ldd's list: their sonames
+# are in its .note.dlopen section (the ELF dlopen metadata of systemd.io).
+for soname in $(readelf -p .note.dlopen "$binary" 2>/dev/null \
+                | grep -o 'lib[A-Za-z0-9_+-]*\.so\.[0-9.]*' | sort -u); do
+    found=""
+    for directory in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib64 /usr/lib64; do
+        if [ -e "$directory/$soname" ]; then
+            found="$directory/$soname"
+            break
+        fi
+    done
+    if [ -z "$found" ]; then
+        echo "bundle-libraries.sh: $soname, which $binary loads on use, is missing" >&2
+        exit 1
+    fi
+    copy_with_dependencies "$found"
+done
 # glibc loads its name-service modules with dlopen, so ldd does not list them: without
 # libnss_files, group and user names (contaird --group) would not resolve.
 for module in libnss_files.so.2 libnss_dns.so.2; do

@@ -23,7 +23,7 @@ bin_dir=""
 action=install
 purge=no
 # contaird finds runcs, contaird-monitor and contaird-init beside its own executable.
-binaries="contaird ctrs runcs contaird-monitor contaird-init contaird-netns"
+binaries="contaird ctrs runcs contaird-monitor contaird-init"
 
 usage() {
     sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'

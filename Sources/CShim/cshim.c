@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -116,4 +119,13 @@ int cshim_peer_credentials(int sock, pid_t *pid, uid_t *uid, gid_t *gid) {
 
 int cshim_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
+}
+
+int cshim_set_malloc_arena_max(int count) {
+#if defined(__GLIBC__)
+    return mallopt(M_ARENA_MAX, count);
+#else
+    (void)count;
+    return 0;
+#endif
 }

@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -92,4 +93,9 @@ int cshim_set_child_subreaper(void) {
 
 int cshim_dup_cloexec(int fd, int minimum) {
     return fcntl(fd, F_DUPFD_CLOEXEC, minimum);
+}
+
+int cshim_pidfd_open(pid_t pid) {
+    // pidfd descriptors are always close-on-exec.
+    return (int)syscall(SYS_pidfd_open, pid, 0);
 }

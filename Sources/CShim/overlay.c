@@ -17,7 +17,7 @@ static int fail(int fd, int step, int *failed_step) {
 }
 
 int cshim_overlay_mount(const char *target, const char *const *lowers, int count,
-                        const char *upper, const char *work,
+                        const char *upper, const char *work, int ephemeral,
                         int *failed_step, int *failed_index) {
     *failed_index = -1;
     int context = fsopen("overlay", FSOPEN_CLOEXEC);
@@ -37,6 +37,11 @@ int cshim_overlay_mount(const char *target, const char *const *lowers, int count
         }
         if (fsconfig(context, FSCONFIG_SET_STRING, "workdir", work, 0) < 0) {
             return fail(context, CSHIM_OVERLAY_WORKDIR, failed_step);
+        }
+        // A kernel without the flag refuses it (EINVAL): the mount is then an ordinary
+        // one, which only syncs more.
+        if (ephemeral) {
+            (void)fsconfig(context, FSCONFIG_SET_FLAG, "volatile", NULL, 0);
         }
     }
     if (fsconfig(context, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {

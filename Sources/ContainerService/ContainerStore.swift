@@ -1,6 +1,6 @@
-import FoundationEssentials
 import ImageStore
 import Synchronization
+import Varlink
 
 /// The containers table of the metadata store (SQLite, shared with the image store).
 ///
@@ -103,9 +103,8 @@ public final class ContainerStore: @unchecked Sendable {
 
     func encode(_ record: ContainerRecord) throws(Failure) -> String {
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            return String(decoding: try encoder.encode(record), as: UTF8.self)
+            let text = try JSONValueEncoder().encodeText(record, sortedKeys: true)
+            return String(decoding: text, as: UTF8.self)
         } catch {
             throw .storage("cannot encode container \"\(record.id)\": \(error)")
         }
@@ -113,7 +112,7 @@ public final class ContainerStore: @unchecked Sendable {
 
     func decode(_ text: String) throws(Failure) -> ContainerRecord {
         do {
-            return try JSONDecoder().decode(ContainerRecord.self, from: Data(text.utf8))
+            return try JSONValueDecoder().decode(ContainerRecord.self, fromText: text.utf8)
         } catch {
             throw .storage("a stored container does not decode: \(error)")
         }

@@ -1,57 +1,61 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import SystemKit
 
-/// `--rm` waits for an attached client: an autoRemove container started with
-/// "upgrade" (`ctrs run --rm`, which calls Wait when the output ends) is deleted once
-/// its process has exited *and* Wait has been answered (io.contaird.Tasks), so the
-/// client always gets the exit status. One started detached (`run -d --rm`) is
-/// deleted at exit; a client that never calls Wait delays the deletion by at most the
-/// grace period.
+/// `--rm`: a container created with autoRemove is deleted once its process has exited.
+/// One started by an attached client (Tasks.Start with "upgrade": `ctrs run --rm`,
+/// which calls Wait when the output ends) is deleted by that client's Wait, before the
+/// Wait answers, so the client gets the exit status and finds the id free at the same
+/// moment (`RemovalClaims`). One started detached (`run -d --rm`) is deleted at exit by
+/// the exit watcher's side; so is an attached one whose client never calls Wait, after
+/// the grace period.
 extension Daemon {
     /// How long an exited autoRemove container waits for its client's Wait.
     static let autoRemoveGraceSeconds = 10.0
 
-    /// Called at an attached start of an autoRemove container: its removal will wait
-    /// for the Wait of its init.
-    func expectWait(_ id: String) {
-        autoRemoveWaits.withLock { $0[id] = false }
-    }
-
-    /// Undoes `expectWait` when the start failed.
-    func forgetWait(_ id: String) {
-        autoRemoveWaits.withLock { _ = $0.removeValue(forKey: id) }
-    }
-
-    /// Records that the Wait of container `id`'s init was answered.
-    func noteWaitAnswered(_ id: String) {
-        autoRemoveWaits.withLock { waits in
-            if waits[id] != nil {
-                waits[id] = true
-            }
+    /// Called when a task's init exits: carries out `--rm` unless a Wait claims it.
+    func taskExited(_ id: String) {
+        guard let record = try? containers.get(id), record.spec.autoRemove == true,
+              (try? tasks.info(id).status) == .stopped
+        else {
+            return
         }
-    }
-
-    /// Returns once no Wait is expected for `id`, one has been answered, or the grace
-    /// period is over.
-    func awaitWaitAnswer(_ id: String) {
-        var waited = 0.0
-        while waited < Self.autoRemoveGraceSeconds {
-            let done = autoRemoveWaits.withLock { waits in
-                guard let answered = waits[id] else { return true }
-                if answered {
-                    waits[id] = nil
-                }
-                return answered
-            }
-            if done {
+        // On a thread of its own: the watcher must not wait for a removal.
+        try? DetachedThread.start(name: "autoremove") { [self] in
+            if removalClaims.awaitClaim(id, seconds: Self.autoRemoveGraceSeconds) {
                 return
             }
-            usleep(2_000)
-            waited += 0.002
+            removeExited(record)
         }
-        forgetWait(id)
+    }
+
+    /// Carries out the `--rm` of container `id` for the Wait that claimed it.
+    func removeClaimed(_ id: String) {
+        if let record = try? containers.get(id) {
+            removeExited(record)
+        }
+        removalClaims.finish(id)
+    }
+
+    /// Removes the `--rm` container of `record` and its exited task, keeping the exit
+    /// status for late Waits. A container removed meanwhile, or replaced by another of
+    /// the same id, or whose task runs again, is left alone.
+    func removeExited(_ record: ContainerRecord) {
+        let id = record.id
+        withContainerLock(id) {
+            guard let current = try? containers.get(id), current.createdAt == record.createdAt
+            else {
+                return
+            }
+            if tasks.exists(id) && (try? tasks.info(id).status) != .stopped {
+                return
+            }
+            do {
+                keepExit(of: id)
+                _ = try? tasks.delete(id, force: true)
+                try removeContainer(current)
+            } catch {
+                Logger.shared.error("cannot remove container after exit",
+                                    ["id": id, "error": error])
+            }
+        }
     }
 }

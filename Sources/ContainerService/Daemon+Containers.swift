@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import FoundationEssentials
 import ImageStore
 import RuntimeKit
 import SystemKit
@@ -53,17 +52,19 @@ extension Daemon {
         let bundle = configuration.bundle(of: record.id)
         let rootfs = bundle + "/rootfs"
         try FileSystem.createDirectory(rootfs, mode: 0o711)
-        try FileSystem.writeAtomically(bundle + "/runtime", text: record.runtime + "\n")
+        try FileSystem.writeAtomically(bundle + "/runtime", text: record.runtime + "\n",
+                                       durable: false)
 
         // A recorded container whose bundle a reboot cleared keeps its root's files.
         let mounts = try images.existingRoot(key: record.snapshotKey)
             ?? images.prepareRoot(image: record.imageName, key: record.snapshotKey)
-        try OverlayMount.perform(mounts, at: rootfs)
+        // A `--rm` root is thrown away at exit: no sync of it, at unmount or before.
+        try OverlayMount.perform(mounts, at: rootfs, ephemeral: record.spec.autoRemove == true)
 
         var namespace: String?
         if record.spec.netHost != true {
             let path = configuration.networkNamespace(of: record.id)
-            try NetworkNamespace.create(at: path, helper: configuration.networkHelper)
+            try NetworkNamespace.create(at: path)
             namespace = path
         }
 
@@ -80,9 +81,8 @@ extension Daemon {
         } catch {
             throw APIError.invalidSpec(field: error.field, error.message)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try FileSystem.writeAtomically(bundle + "/config.json", Array(try encoder.encode(spec)))
+        let configuration = try JSONValueEncoder().encodeText(spec, sortedKeys: true)
+        try FileSystem.writeAtomically(bundle + "/config.json", configuration, durable: false)
     }
 
     /// Removes container `record`: its root, namespace, bundle and record. The caller
@@ -104,8 +104,22 @@ extension Daemon {
                                   ["id": record.id, "errno": currentErrno()])
         }
         try? NetworkNamespace.remove(at: configuration.networkNamespace(of: record.id))
-        try? images.removeRoot(key: record.snapshotKey)
+        // The root's record goes now, so its key is free at once; its files, whose unlinks
+        // take milliseconds on a busy disk, go on a thread of their own.
+        if let files = try? images.detachRoot(key: record.snapshotKey) {
+            Self.removeInBackground(files)
+        }
         try? FileSystem.removeTree(bundle)
+    }
+
+    /// Deletes the directory `path`, which nothing refers to any more, on a thread of its
+    /// own (or at once, when no thread can be had).
+    static func removeInBackground(_ path: String) {
+        do {
+            try DetachedThread.start(name: "remove-files") { try? FileSystem.removeTree(path) }
+        } catch {
+            try? FileSystem.removeTree(path)
+        }
     }
 
     /// The image `reference` names, or ImageNotFound with the names that look alike.

@@ -25,9 +25,9 @@ public final class Daemon: Sendable {
     let server: VarlinkServer
     let lock: DirectoryLock
     let containerLocks = Mutex<[String: ContainerLock]>([:])
-    /// autoRemove containers started by an attached client, and whether the Wait of
-    /// their init has been answered (see Daemon+AutoRemove.swift).
-    let autoRemoveWaits = Mutex<[String: Bool]>([:])
+    /// autoRemove containers started by an attached client, whose Wait removes them
+    /// (see Daemon+AutoRemove.swift).
+    let removalClaims = RemovalClaims()
     /// Exit statuses of removed `--rm` containers, for late Waits (Daemon+RemovedExits).
     let removedExits = Mutex<[String: (exit: ExitInfo, expires: Double)]>([:])
     let startedAt = Logger.timestamp()
@@ -100,25 +100,6 @@ public final class Daemon: Sendable {
         return try lock.run(body)
     }
 
-    /// Called when a task's init exits: carries out `--rm`.
-    func taskExited(_ id: String) {
-        guard let record = try? containers.get(id), record.spec.autoRemove == true else { return }
-        // On a thread of its own: the watcher must not wait for a removal.
-        try? DetachedThread.start(name: "autoremove") { [self] in
-            awaitWaitAnswer(id)
-            withContainerLock(id) {
-                do {
-                    keepExit(of: id)
-                    _ = try? tasks.delete(id, force: true)
-                    try removeContainer(record)
-                } catch {
-                    Logger.shared.error("cannot remove container after exit",
-                                        ["id": id, "error": error])
-                }
-            }
-        }
-    }
-
     /// After a restart: watch the tasks still running, and carry out the `--rm` of those
     /// that exited while the daemon was down.
     func recover() {
@@ -149,7 +130,6 @@ final class ContainerLock: Sendable {
 public enum DaemonError: Error, CustomStringConvertible {
     case rootInUse(root: String, detail: String)
     case invalidSetting(String)
-    case helperFailed(String, String)
 
     public var description: String {
         switch self {
@@ -157,8 +137,6 @@ public enum DaemonError: Error, CustomStringConvertible {
             "another contaird is using \(root): \(detail)"
         case .invalidSetting(let message):
             message
-        case .helperFailed(let command, let message):
-            "\(command): \(message)"
         }
     }
 }

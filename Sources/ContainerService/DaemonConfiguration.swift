@@ -22,8 +22,6 @@ public struct DaemonConfiguration: Sendable {
     public var cgroupParent = "/contaird"
     /// `overlayfs`, `native`, or nil to detect.
     public var snapshotter: String?
-    /// The program that makes a container's network namespace, beside the daemon.
-    public var networkHelper = "contaird-netns"
     /// The seccomp profile given to unprivileged containers (OCI `linux.seccomp`): by
     /// default the one RuntimeSupport writes after Docker's (docs/cgroups-seccomp.md).
     public var seccompProfile: RuntimeKit.JSONValue? =

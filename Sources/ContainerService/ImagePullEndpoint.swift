@@ -1,5 +1,4 @@
 import Distribution
-import FoundationEssentials
 import ImageSpec
 import ImageStore
 import Synchronization

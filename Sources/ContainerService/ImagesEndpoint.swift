@@ -4,7 +4,6 @@ import Glibc
 import Musl
 #endif
 import ContairdAPI
-import FoundationEssentials
 import ImageSpec
 import ImageStore
 import SystemKit
@@ -170,7 +169,7 @@ struct ImagesEndpoint {
         let content = images.content
         if MediaType.isIndex(record.target.mediaType),
             let bytes = try? content.read(record.target.digest),
-            let index = try? JSONDecoder().decode(ImageIndex.self, from: Data(bytes))
+            let index = try? JSONValueDecoder().decode(ImageIndex.self, fromText: bytes)
         {
             for manifest in index.manifests where content.exists(manifest.digest) {
                 size += manifest.size + layersSize(of: manifest.digest)
@@ -196,7 +195,7 @@ struct ImagesEndpoint {
     /// The config and layers of the manifest `digest` that are in the store.
     func layersSize(of digest: Digest) -> Int64 {
         guard let bytes = try? images.content.read(digest),
-            let manifest = try? JSONDecoder().decode(ImageManifest.self, from: Data(bytes))
+            let manifest = try? JSONValueDecoder().decode(ImageManifest.self, fromText: bytes)
         else { return 0 }
         return ([manifest.config] + manifest.layers)
             .filter { images.content.exists($0.digest) }

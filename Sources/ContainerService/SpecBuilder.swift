@@ -250,8 +250,10 @@ public struct SpecBuilder: Sendable {
             let hostname = request.hostname ?? context.id
             let hosts = "127.0.0.1\tlocalhost \(hostname)\n::1\tlocalhost ip6-localhost\n"
             do {
-                try FileSystem.writeAtomically(context.bundle + "/hosts", text: hosts)
-                try FileSystem.writeAtomically(context.bundle + "/hostname", text: hostname + "\n")
+                try FileSystem.writeAtomically(context.bundle + "/hosts", text: hosts,
+                                               durable: false)
+                try FileSystem.writeAtomically(context.bundle + "/hostname", text: hostname + "\n",
+                                               durable: false)
             } catch {
                 throw Failure(field: "hostname", message: "cannot write \(error)")
             }

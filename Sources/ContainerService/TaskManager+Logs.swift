@@ -1,4 +1,3 @@
-import FoundationEssentials
 import MonitorClient
 import Varlink
 
@@ -33,7 +32,7 @@ extension TaskManager {
                 let text = value["log"]?.stringValue
             else { continue }
             entries.append(LogEntry(time: time, stream: stream,
-                                    data: Data(text.utf8).base64EncodedString()))
+                                    data: Base64.encode(text.utf8)))
         }
         return (entries, consumed)
     }

@@ -3,10 +3,10 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import FoundationEssentials
 import MonitorClient
 import RuntimeKit
 import SystemKit
+import Varlink
 
 /// Exec, attach, resize, pause and resume: what reaches into a running task.
 extension TaskManager {
@@ -50,7 +50,8 @@ extension TaskManager {
         let processPath = directory + "/exec-\(request.execID).json"
         do {
             let process = try execProcess(request, bundle: bundle)
-            try FileSystem.writeAtomically(processPath, Array(try JSONEncoder().encode(process)))
+            try FileSystem.writeAtomically(processPath, try JSONValueEncoder().encodeText(process),
+                                           durable: false)
         } catch let failure as Failure {
             throw failure
         } catch {
@@ -77,8 +78,8 @@ extension TaskManager {
 
     /// The OCI process of an exec: the container's, with the request's changes.
     func execProcess(_ request: ExecRequest, bundle: String) throws -> Spec.Process {
-        let config = try JSONDecoder().decode(
-            Spec.self, from: Data(try FileSystem.read(bundle + "/config.json")))
+        let config = try JSONValueDecoder().decode(
+            Spec.self, fromText: try FileSystem.read(bundle + "/config.json"))
         var process = config.process ?? Spec.Process()
         process.args = request.args
         process.terminal = request.tty
@@ -131,7 +132,8 @@ extension TaskManager {
                                 message: "container \"\(id)\" is \(current.status), not running")
         }
         try runtime(["pause", id], runtimeBinary: runtimeBinary(id))
-        try? FileSystem.writeAtomically(directory(id) + "/" + TaskMeta.pausedFile, text: "")
+        try? FileSystem.writeAtomically(directory(id) + "/" + TaskMeta.pausedFile, text: "",
+                                         durable: false)
         events.publish(DaemonEvent(kind: .task, action: "pause", subject: id))
     }
 

@@ -267,10 +267,9 @@ public final class TaskManager: Sendable {
             current = try info(id)
         }
         _ = try? runtime(["delete", "--force", id], runtimeBinary: runtimeBinary(id))
-        // The monitor leaves once its process is gone and nobody is attached.
-        for _ in 0..<500 where MonitorClient.isAlive(directory) {
-            usleep(2_000)
-        }
+        // The monitor leaves once its process is gone and nobody is attached; its
+        // directory goes only after it (or after a second, should a client linger).
+        _ = MonitorClient.waitUntilGone(directory, timeoutMilliseconds: 1000)
         watcher.withLock { $0?.unwatch(directory) }
         do {
             try FileSystem.removeTree(directory)

@@ -19,6 +19,6 @@ struct TaskMeta {
 
     func write(_ directory: String) {
         let text = (tty ? "tty" : "notty") + "\n" + (startedAt ?? "") + "\n"
-        try? FileSystem.writeAtomically(directory + "/" + Self.file, text: text)
+        try? FileSystem.writeAtomically(directory + "/" + Self.file, text: text, durable: false)
     }
 }

@@ -59,10 +59,12 @@ struct TasksEndpoint {
                 guard let exit = try tasks.wait(parameters.id, exec: parameters.execId,
                                                 hangUp: replier.callerDescriptor)
                 else { return }
-                try replier.reply(exit)
-                if parameters.execId == nil {
-                    daemon.noteWaitAnswered(parameters.id)
+                // The attached client of a `--rm` container gets the status once the
+                // container is gone, so that it can reuse the id at once.
+                if parameters.execId == nil && daemon.removalClaims.claim(parameters.id) {
+                    daemon.removeClaimed(parameters.id)
                 }
+                try replier.reply(exit)
             }
         }
         service.handle("Kill") { (parameters: KillParameters, _) -> VarlinkEmpty in
@@ -143,7 +145,7 @@ struct TasksEndpoint {
             // Before the start: the process may exit before tasks.start returns.
             let expectsWait = upgrade && record.spec.autoRemove == true
             if expectsWait {
-                daemon.expectWait(id)
+                daemon.removalClaims.expect(id)
             }
             do {
                 return try tasks.start(
@@ -153,7 +155,7 @@ struct TasksEndpoint {
                              wanted: upgrade))
             } catch {
                 if expectsWait {
-                    daemon.forgetWait(id)
+                    daemon.removalClaims.withdraw(id)
                 }
                 throw error
             }

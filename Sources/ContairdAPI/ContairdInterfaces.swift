@@ -336,10 +336,12 @@ public enum ContairdInterfaces {
         # init process, plus any number of exec processes named by an exec id.
         #
         # A task whose container was created with autoRemove is deleted by the daemon, with the
-        # container, as soon as its process has exited, whether or not any client is there;
-        # the Wait calls in progress at that moment are answered first. A client that wants
-        # the exit status of such a container (`ctrs run --rm`) therefore has its Wait call
-        # sent before the process can exit, and reads the reply when it comes.
+        # container, once its process has exited, whether or not any client is there. When the
+        # task was started with "upgrade" (an attached client, `ctrs run --rm`), the first Wait
+        # for its init removes the container before it answers, so that the client learns the
+        # exit status and finds the id free at the same moment; with no such Wait within 10
+        # seconds of the exit, the daemon removes it alone. A Wait that comes after the
+        # removal is still answered, from the exit status kept for 5 minutes.
         #
         # Attach and Exec use varlink's "upgrade": after the one reply, the connection stops
         # carrying varlink messages and carries the process's input and output:

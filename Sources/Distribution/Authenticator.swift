@@ -1,4 +1,4 @@
-import FoundationEssentials
+import JSON
 import Synchronization
 
 /// Answers registries' `WWW-Authenticate` challenges: Basic with the configured
@@ -176,7 +176,8 @@ final class Authenticator: Sendable {
             var access_token: String?
             var expires_in: Int?
         }
-        guard let reply = try? JSONDecoder().decode(TokenReply.self, from: Data(response.body)),
+        guard let reply = try? JSONValueDecoder().decode(TokenReply.self,
+                                                         fromText: response.body),
             let token = reply.token ?? reply.access_token, !token.isEmpty
         else {
             throw RegistryError.unauthorized(registry: domain, repository: repository,
@@ -191,7 +192,7 @@ final class Authenticator: Sendable {
 
     static func basic(_ credentials: RegistryCredentials) -> String {
         let pair = Array("\(credentials.user):\(credentials.password)".utf8)
-        return "Basic " + Data(pair).base64EncodedString()
+        return "Basic " + Base64.encode(pair)
     }
 
     /// Percent-encodes everything but RFC 3986 unreserved characters.

@@ -1,8 +1,7 @@
-import FoundationEssentials
-
 #if canImport(Glibc)
 import Glibc
 #endif
+import JSON
 import SystemKit
 
 /// Credentials stored in a Docker-style `config.json`:
@@ -50,7 +49,7 @@ struct DockerConfigFile {
         let bytes = try FileSystem.read(path)
         let document: Document
         do {
-            document = try JSONDecoder().decode(Document.self, from: Data(bytes))
+            document = try JSONValueDecoder().decode(Document.self, fromText: bytes)
         } catch {
             throw RegistryError.invalidCredentialsFile(path: path, reason: "not valid JSON")
         }
@@ -91,8 +90,8 @@ struct DockerConfigFile {
         -> RegistryCredentials?
     {
         if let auth = entry.auth, !auth.isEmpty {
-            guard let data = Data(base64Encoded: auth),
-                let text = String(data: data, encoding: .utf8),
+            guard let data = Base64.decode(auth),
+                let text = String(validating: data, as: UTF8.self),
                 text.contains(":"),
                 let parsed = RegistryCredentials(parsing: text)
             else {

@@ -1,4 +1,4 @@
-import FoundationEssentials
+import JSON
 
 /// The error body of the distribution API:
 /// `{"errors": [{"code": "BLOB_UNKNOWN", "message": "...", "detail": ...}]}`.
@@ -15,7 +15,7 @@ enum ErrorDocument {
     /// `CODE: message` for each error in `body`, or the body's first line when it is not
     /// such a document; empty when there is nothing to say.
     static func message(in body: [UInt8]) -> String {
-        if let document = try? JSONDecoder().decode(Document.self, from: Data(body)),
+        if let document = try? JSONValueDecoder().decode(Document.self, fromText: body),
             let errors = document.errors, !errors.isEmpty
         {
             return errors.map { entry in

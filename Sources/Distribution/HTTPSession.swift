@@ -1,4 +1,5 @@
 import CCurl
+import ImageSpec
 
 /// One libcurl easy handle, used by one thread at a time for a series of requests: the
 /// handle keeps its connections open between requests, so a pull's many small requests
@@ -15,7 +16,11 @@ final class HTTPSession {
     /// Buffered bodies (manifests, error documents, tokens) larger than this are refused.
     static let bufferLimit = 8 << 20
 
-    init(timeoutSeconds: Int, userAgent: String) {
+    /// Fails when libcurl, loaded at its first use (Sources/CLazyLibraries), cannot be.
+    init(timeoutSeconds: Int, userAgent: String) throws(TransportError) {
+        if let failure = LazyLibrary.curl.loadFailure() {
+            throw TransportError(code: CURLE_FAILED_INIT.rawValue, message: failure, url: "")
+        }
         HTTPSession.initializeLibrary
         guard let handle = curl_easy_init() else {
             preconditionFailure("curl_easy_init failed: out of memory")
@@ -40,6 +45,7 @@ final class HTTPSession {
     /// The CA bundle libcurl uses when told nothing else (Debian:
     /// /etc/ssl/certs/ca-certificates.crt), or nil when it was built without one.
     static let systemCABundlePath: String? = {
+        guard LazyLibrary.curl.loadFailure() == nil else { return nil }
         initializeLibrary
         guard let handle = curl_easy_init() else { return nil }
         defer { curl_easy_cleanup(handle) }

@@ -1,5 +1,5 @@
-import FoundationEssentials
 import ImageSpec
+import JSON
 
 /// What a manifest-like document is, judged from its bytes and the media type the
 /// registry or the parent index declared.
@@ -16,7 +16,7 @@ enum ManifestDocument {
     /// The media type of `bytes`: the document's own `mediaType` field, else the declared
     /// type, else guessed from its shape (`manifests` makes an index).
     static func mediaType(of bytes: [UInt8], declared: String?) -> String? {
-        guard let probe = try? JSONDecoder().decode(Probe.self, from: Data(bytes)) else {
+        guard let probe = try? JSONValueDecoder().decode(Probe.self, fromText: bytes) else {
             return nil
         }
         if let own = probe.mediaType, !own.isEmpty {
@@ -33,12 +33,12 @@ enum ManifestDocument {
 
     /// Decodes `bytes` as the index or manifest that `mediaType` says it is.
     static func decode(_ bytes: [UInt8], mediaType: String) throws -> ManifestDocument {
-        let decoder = JSONDecoder()
+        let decoder = JSONValueDecoder()
         if MediaType.isIndex(mediaType) {
-            return .index(try decoder.decode(ImageIndex.self, from: Data(bytes)))
+            return .index(try decoder.decode(ImageIndex.self, fromText: bytes))
         }
         if MediaType.isManifest(mediaType) {
-            return .manifest(try decoder.decode(ImageManifest.self, from: Data(bytes)))
+            return .manifest(try decoder.decode(ImageManifest.self, fromText: bytes))
         }
         throw DecodingError.dataCorrupted(.init(codingPath: [],
             debugDescription: "unsupported media type \"\(mediaType)\""))

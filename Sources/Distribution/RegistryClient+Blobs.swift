@@ -9,7 +9,7 @@ extension RegistryClient {
     public func fetchBlob(_ reference: ImageReference, descriptor: Descriptor,
                           into sink: any BlobSink, progress: (Int64) -> Void) throws {
         _ = try fetchBlob(reference, descriptor: descriptor, into: sink,
-                          session: makeSession(), progress: progress)
+                          session: try makeSession(), progress: progress)
     }
 
     /// As `fetchBlob(_:descriptor:into:progress:)`; returns the bytes received.

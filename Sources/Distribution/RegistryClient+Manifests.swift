@@ -11,18 +11,18 @@ extension RegistryClient {
     /// descriptor whose digest was computed from them. When the reference pins a digest,
     /// or the registry sends `Docker-Content-Digest`, the bytes must hash to it.
     public func resolve(_ reference: ImageReference) throws -> (Descriptor, [UInt8]) {
-        try resolve(reference, session: makeSession())
+        try resolve(reference, session: try makeSession())
     }
 
     /// The descriptor `reference` points at, from a HEAD request (no body is fetched);
     /// nil when the registry does not say the digest.
     public func head(_ reference: ImageReference) throws -> Descriptor? {
-        try head(reference, session: makeSession())
+        try head(reference, session: try makeSession())
     }
 
     /// The manifest or index `digest` of `reference`'s repository, verified.
     public func fetchManifest(_ reference: ImageReference, digest: Digest) throws -> [UInt8] {
-        try fetchManifest(reference, digest: digest, session: makeSession())
+        try fetchManifest(reference, digest: digest, session: try makeSession())
     }
 
     func resolve(_ reference: ImageReference, session: HTTPSession) throws

@@ -1,5 +1,5 @@
-import FoundationEssentials
 import ImageSpec
+import JSON
 import Synchronization
 
 extension RegistryClient {
@@ -16,7 +16,7 @@ extension RegistryClient {
                      parallelism: Int = 3, progress: PullProgressHandler? = nil) throws
         -> PullResult
     {
-        let session = makeSession()
+        let session = try makeSession()
         var walk = PullWalk(reference: reference, wanted: (platform ?? .host).normalized,
                             platformGiven: platform != nil, allPlatforms: allPlatforms)
 
@@ -165,8 +165,8 @@ extension RegistryClient {
                               session: session, progress: { _ in })
             bytes = memory.bytes
         }
-        guard let configuration = try? JSONDecoder().decode(ImageConfiguration.self,
-                                                            from: Data(bytes))
+        guard let configuration = try? JSONValueDecoder().decode(ImageConfiguration.self,
+                                                                 fromText: bytes)
         else {
             throw RegistryError.invalidManifest(
                 registry: walk.reference.domain, reference: walk.reference.familiar,
@@ -202,7 +202,13 @@ extension RegistryClient {
 
         let queue = DownloadQueue(missing)
         runOnThreads(min(max(parallelism, 1), missing.count)) { _ in
-            let session = self.makeSession()
+            let session: HTTPSession
+            do {
+                session = try self.makeSession()
+            } catch {
+                queue.failed(error)
+                return
+            }
             while let blob = queue.next() {
                 do {
                     let sink = try self.writer(for: blob, store: store)

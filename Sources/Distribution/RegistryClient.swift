@@ -24,8 +24,9 @@ public final class RegistryClient: Sendable {
         authenticator = Authenticator(options: options, trust: trust)
     }
 
-    func makeSession() -> HTTPSession {
-        HTTPSession(timeoutSeconds: max(options.timeoutSeconds, 1), userAgent: options.userAgent)
+    func makeSession() throws(TransportError) -> HTTPSession {
+        try HTTPSession(timeoutSeconds: max(options.timeoutSeconds, 1),
+                        userAgent: options.userAgent)
     }
 
     /// `<scheme>://<registry host>/v2/<repository>/<tail>`.

@@ -1,5 +1,3 @@
-import CCrypto
-
 /// A content address such as `sha256:2c26b4...`: an algorithm and a lowercase hex value.
 public struct Digest: Hashable, Sendable, Codable, CustomStringConvertible,
     LosslessStringConvertible
@@ -47,44 +45,5 @@ public struct Digest: Hashable, Sendable, Codable, CustomStringConvertible,
         var hasher = SHA256Hasher()
         hasher.update(Array(bytes))
         return hasher.finish()
-    }
-}
-
-/// Streams bytes through SHA-256 (libcrypto's EVP interface).
-public struct SHA256Hasher: ~Copyable {
-    private let context: OpaquePointer
-
-    public init() {
-        context = EVP_MD_CTX_new()
-        EVP_DigestInit_ex(context, EVP_sha256(), nil)
-    }
-
-    deinit {
-        EVP_MD_CTX_free(context)
-    }
-
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        if bytes.count > 0 {
-            EVP_DigestUpdate(context, bytes.baseAddress, bytes.count)
-        }
-    }
-
-    public mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
-    }
-
-    /// The digest of everything fed so far. The hasher must not be used afterwards.
-    public consuming func finish() -> Digest {
-        var output = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &output, &length)
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in output {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0f)])
-        }
-        return Digest("sha256:" + String(decoding: hex, as: UTF8.self))!
     }
 }

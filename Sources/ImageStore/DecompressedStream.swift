@@ -22,6 +22,9 @@ final class DecompressedStream {
 
     /// Decompresses `fd` (kept open by the caller) according to `compression`.
     init(fd: Int32, compression: LayerCompression, what: String) throws(ImageStoreError) {
+        if let failure = LazyLibrary.archive.acquire() {
+            throw .libraryUnavailable(failure)
+        }
         archive = archive_read_new()
         switch compression {
         case .gzip: archive_read_support_filter_gzip(archive)
@@ -41,6 +44,7 @@ final class DecompressedStream {
 
     deinit {
         archive_read_free(archive)
+        LazyLibrary.archive.release()
         buffer.deallocate()
     }
 

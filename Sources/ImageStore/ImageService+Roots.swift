@@ -25,6 +25,17 @@ extension ImageService {
         }
     }
 
+    /// Removes the record of the root `key`, so that the key is free at once, and returns
+    /// its directory for the caller to delete when it likes (nil when there was no such
+    /// root). No record will name that directory again (snapshot ids are never reused),
+    /// and an image service that starts before it is gone deletes it then.
+    public func detachRoot(key: String) throws(ImageStoreError) -> String? {
+        try locked { () throws(ImageStoreError) -> String? in
+            guard let row = try snapshots.row(key), row.kind == "active" else { return nil }
+            return try snapshots.detach(key)
+        }
+    }
+
     /// Mounts a read-only view of the image at `directory`.
     public func mountImage(_ reference: String, at directory: String) throws(ImageStoreError) {
         try locked { () throws(ImageStoreError) in

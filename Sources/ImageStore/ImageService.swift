@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import FoundationEssentials
 import ImageSpec
+import JSON
 import Synchronization
 import SystemKit
 
@@ -358,7 +358,7 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], what: String)
     throws(ImageStoreError) -> T
 {
     do {
-        return try JSONDecoder().decode(type, from: Data(bytes))
+        return try JSONValueDecoder().decode(type, fromText: bytes)
     } catch {
         throw .invalidDocument(what: what, reason: "\(error)")
     }
@@ -366,10 +366,8 @@ func decodeJSON<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], what: String)
 
 /// Encodes `value` as compact JSON with sorted keys, so equal values give equal bytes.
 func encode<T: Encodable>(_ value: T) throws(ImageStoreError) -> [UInt8] {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     do {
-        return Array(try encoder.encode(value))
+        return try JSONValueEncoder().encodeText(value, sortedKeys: true)
     } catch {
         throw .invalidDocument(what: "\(T.self)", reason: "\(error)")
     }

@@ -8,7 +8,7 @@ extension ImageStoreError {
             .digestMismatch, .sizeMismatch, .blobNotFound, .archive:
             "invalidArgument"
         case .several(let errors): errors.first?.code ?? "internal"
-        case .system, .database, .layerEntry, .mount: "internal"
+        case .system, .database, .layerEntry, .mount, .libraryUnavailable: "internal"
         }
     }
 }

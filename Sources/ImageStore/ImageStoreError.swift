@@ -38,6 +38,8 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
     indirect case several([ImageStoreError])
     /// An overlay or bind mount failed.
     case mount(what: String, step: String, cause: SystemError)
+    /// libarchive, loaded at its first use, cannot be loaded.
+    case libraryUnavailable(String)
 
     public var description: String {
         switch self {
@@ -79,6 +81,8 @@ public enum ImageStoreError: Error, Sendable, CustomStringConvertible {
             errors.map(\.description).joined(separator: "; ")
         case .mount(let what, let step, let cause):
             "mounting \(what): \(step): \(cause.reason)"
+        case .libraryUnavailable(let message):
+            message
         }
     }
 }

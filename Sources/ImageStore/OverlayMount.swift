@@ -7,14 +7,22 @@ import SystemKit
 /// Mounts and unmounts for image views and probes.
 public enum OverlayMount {
     /// Mounts an overlay at `target` through the new mount API, one `lowerdir+` per
-    /// layer (topmost first); without `upper` the mount is read-only.
-    static func mount(at target: String, lowers: [String], upper: String?, work: String?)
-        throws(ImageStoreError)
+    /// layer (topmost first); without `upper` the mount is read-only. An `ephemeral`
+    /// one is "volatile": its upper directory is never synced (see `perform`).
+    static func mount(at target: String, lowers: [String], upper: String?, work: String?,
+                      ephemeral: Bool = false) throws(ImageStoreError)
     {
+        if ephemeral, let work {
+            // A volatile mount leaves this marker, which makes the kernel refuse any later
+            // mount of the same directories: a root mounted again (after a reboot cleared
+            // its mount) accepts whatever the crash lost, as volatile already did.
+            try? FileSystem.removeTree(work + "/work/incompat")
+        }
         var step: Int32 = 0
         var index: Int32 = -1
         let code = withCStrings(lowers) { pointers in
-            cshim_overlay_mount(target, pointers, Int32(lowers.count), upper, work, &step, &index)
+            cshim_overlay_mount(target, pointers, Int32(lowers.count), upper, work,
+                                ephemeral ? 1 : 0, &step, &index)
         }
         guard code != 0 else { return }
         let names: [Int32: String] = [
@@ -30,7 +38,15 @@ public enum OverlayMount {
     }
 
     /// Performs `mounts` (as `SnapshotStore.prepareActive` returns them) at `target`.
-    public static func perform(_ mounts: [Mount], at target: String) throws(ImageStoreError) {
+    ///
+    /// `ephemeral` is for a root whose files are thrown away when its container ends
+    /// (`--rm`): the overlay is mounted "volatile" (Linux 5.10), so neither the
+    /// container's fsync calls nor the unmount sync the upper file system, which spares
+    /// the removal the writeback of the whole disk (5 to 100 ms on a busy host). After
+    /// a crash its files may miss writes, which an ephemeral root may.
+    public static func perform(_ mounts: [Mount], at target: String, ephemeral: Bool = false)
+        throws(ImageStoreError)
+    {
         for mount in mounts {
             if mount.type == "overlay" {
                 var lowers: [String] = []
@@ -46,7 +62,8 @@ public enum OverlayMount {
                         work = String(option.dropFirst("workdir=".count))
                     }
                 }
-                try self.mount(at: target, lowers: lowers, upper: upper, work: work)
+                try self.mount(at: target, lowers: lowers, upper: upper, work: work,
+                               ephemeral: ephemeral)
                 continue
             }
             let readOnly = mount.options.contains("ro")

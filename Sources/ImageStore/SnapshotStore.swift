@@ -179,6 +179,15 @@ final class SnapshotStore {
         try run("DELETE FROM snapshots WHERE id = ?", [.integer(row.id)])
     }
 
+    /// Deletes the row of `key` but not its directory, whose path it returns (nil when
+    /// there is no such row); `removeIncomplete` deletes such a directory at the next
+    /// start if nobody did before.
+    func detach(_ key: String) throws(ImageStoreError) -> String? {
+        guard let row = try row(key) else { return nil }
+        try run("DELETE FROM snapshots WHERE id = ?", [.integer(row.id)])
+        return path(row.id)
+    }
+
     private func insert(key: String, parent: String?, kind: String)
         throws(ImageStoreError) -> Int64
     {
@@ -242,9 +251,10 @@ final class SnapshotStore {
                 return .copy
             }
         }
+        // Ephemeral: the probe's unmount then does not wait for a sync of the disk.
         let mounted = (try? OverlayMount.mount(at: probe + "/merged", lowers: [probe + "/lower"],
-                                                upper: probe + "/upper",
-                                                work: probe + "/work")) != nil
+                                                upper: probe + "/upper", work: probe + "/work",
+                                                ephemeral: true)) != nil
         if mounted {
             umount2(probe + "/merged", Int32(MNT_DETACH))
             return .overlay

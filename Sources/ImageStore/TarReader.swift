@@ -17,6 +17,9 @@ final class TarReader {
 
     /// Reads the tar (possibly compressed) from `fd`; the caller keeps `fd` open.
     init(fd: Int32, what: String) throws(ImageStoreError) {
+        if let failure = LazyLibrary.archive.acquire() {
+            throw .libraryUnavailable(failure)
+        }
         self.what = what
         archive = archive_read_new()
         archive_read_support_format_tar(archive)
@@ -29,6 +32,9 @@ final class TarReader {
 
     /// Reads the tar that `stream` yields.
     init(stream: DecompressedStream, what: String) throws(ImageStoreError) {
+        if let failure = LazyLibrary.archive.acquire() {
+            throw .libraryUnavailable(failure)
+        }
         self.what = what
         self.stream = stream
         archive = archive_read_new()
@@ -42,6 +48,7 @@ final class TarReader {
 
     deinit {
         archive_read_free(archive)
+        LazyLibrary.archive.release()
     }
 
     /// The next entry, or nil at the end of the archive.

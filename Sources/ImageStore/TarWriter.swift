@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CArchive
+import ImageSpec
 import SystemKit
 
 /// Writes a POSIX (pax) tar with libarchive, streaming file content from disk.
@@ -11,6 +12,9 @@ final class TarWriter {
     private var closed = false
 
     init(path: String) throws(ImageStoreError) {
+        if let failure = LazyLibrary.archive.acquire() {
+            throw .libraryUnavailable(failure)
+        }
         self.path = path
         archive = archive_write_new()
         archive_write_set_format_pax_restricted(archive)
@@ -26,6 +30,7 @@ final class TarWriter {
             archive_write_close(archive)
         }
         archive_write_free(archive)
+        LazyLibrary.archive.release()
     }
 
     /// Adds a regular file `name` holding `bytes`.

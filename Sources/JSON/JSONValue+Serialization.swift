@@ -96,6 +96,21 @@ extension JSONObject {
     }
 }
 
+extension JSONValue {
+    /// The value with the keys of every object, at any depth, in code-unit order.
+    public func sortingKeys() -> JSONValue {
+        switch self {
+        case .array(let elements):
+            return .array(elements.map { $0.sortingKeys() })
+        case .object(let object):
+            let sorted = object.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            return .object(JSONObject(sorted.map { ($0.key, $0.value.sortingKeys()) }))
+        default:
+            return self
+        }
+    }
+}
+
 extension JSONValue: CustomStringConvertible {
     public var description: String { jsonText }
 }

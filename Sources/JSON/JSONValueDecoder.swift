@@ -17,6 +17,14 @@ public struct JSONValueDecoder {
     {
         try decode(type, from: .object(object))
     }
+
+    /// Decodes JSON text (UTF-8 bytes): parsed by `JSONParser`, then as above.
+    public func decode<Value: Decodable>(_ type: Value.Type,
+                                         fromText bytes: some Collection<UInt8>) throws
+        -> Value
+    {
+        try decode(type, from: try JSONParser.parse(bytes))
+    }
 }
 
 struct NodeDecoder: Decoder {

@@ -14,6 +14,16 @@ public struct JSONValueEncoder {
         return root.finished()
     }
 
+    /// The compact JSON text of `value` (see `JSONValue.serialized`), with the keys of
+    /// every object in code-unit order when `sortedKeys`, so that equal values give
+    /// equal bytes.
+    public func encodeText<Value: Encodable>(_ value: Value, sortedKeys: Bool = false)
+        throws -> [UInt8]
+    {
+        let json = try encode(value)
+        return (sortedKeys ? json.sortingKeys() : json).serialized()
+    }
+
     /// Encodes `value`, which must encode as an object (a struct or a dictionary with
     /// string keys), as the parameters of a varlink message.
     public func encodeObject<Value: Encodable>(_ value: Value) throws -> JSONObject {

@@ -73,8 +73,9 @@ public struct ExitRecord: Equatable, Sendable {
         return record
     }
 
-    /// Writes the record to `path` atomically and durably (fsync of file and directory).
+    /// Writes the record to `path` atomically (a rename), not synced: the state directory
+    /// is runtime state, which a crash of the host makes meaningless.
     public func write(_ path: String) throws(SystemError) {
-        try FileSystem.writeAtomically(path, text: json.jsonText + "\n")
+        try FileSystem.writeAtomically(path, text: json.jsonText + "\n", durable: false)
     }
 }

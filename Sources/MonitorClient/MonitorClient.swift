@@ -121,6 +121,47 @@ public enum MonitorClient {
         return true
     }
 
+    /// Blocks until the monitor in `stateDirectory` has exited, at most
+    /// `timeoutMilliseconds`; returns whether it is gone. Waits on a pidfd of the pid in
+    /// `monitor.pid`, so the wake-up comes with the exit itself, not with a poll.
+    public static func waitUntilGone(_ stateDirectory: String, timeoutMilliseconds: Int32)
+        -> Bool
+    {
+        let pidText = try? FileSystem.readText(stateDirectory + "/" + MonitorFiles.monitorPid)
+        let pid = pidText.flatMap { Int32($0.filter { $0 != "\n" && $0 != " " }) } ?? 0
+        let pidfd = pid > 0 ? cshim_pidfd_open(pid) : -1
+        guard pidfd >= 0 else {
+            // No pid file (the monitor removes it as it leaves), or no such process.
+            return pollUntilGone(stateDirectory, timeoutMilliseconds: timeoutMilliseconds)
+        }
+        defer { _ = close(pidfd) }
+        // The pid may have been reused since the file was written: only a monitor that
+        // still answers now is known to be the process the descriptor refers to.
+        guard isAlive(stateDirectory) else {
+            return true
+        }
+        var entry = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+        var ready: Int32
+        repeat {
+            ready = poll(&entry, 1, timeoutMilliseconds)
+        } while ready < 0 && currentErrno() == EINTR
+        return ready > 0
+    }
+
+    /// `waitUntilGone` without a pidfd (a kernel before 5.3, or a pid file not written):
+    /// asks the socket every 2 ms.
+    static func pollUntilGone(_ stateDirectory: String, timeoutMilliseconds: Int32) -> Bool {
+        var waited: Int32 = 0
+        while isAlive(stateDirectory) {
+            guard waited < timeoutMilliseconds else {
+                return false
+            }
+            usleep(2_000)
+            waited += 2
+        }
+        return true
+    }
+
     /// `contaird-monitor` beside the running executable.
     static func defaultMonitorPath() -> String? {
         guard let executable = ChildProcess.currentExecutable() else {

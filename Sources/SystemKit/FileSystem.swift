@@ -25,16 +25,23 @@ public enum FileSystem {
     /// Writes `bytes` to `path` so that readers see the old content or the new, never a
     /// mix: a temporary file beside it is written, synced and renamed over it, and the
     /// directory is synced so the rename survives a crash.
+    ///
+    /// Runtime state (the daemon's `--state`, /run) passes `durable: false`: renamed,
+    /// not synced. It describes processes, which a crash of the host ends too, and a
+    /// crash of the program loses nothing the kernel already has.
     public static func writeAtomically<Bytes: Collection>(
         _ path: String,
         _ bytes: Bytes,
-        mode: mode_t = 0o644
+        mode: mode_t = 0o644,
+        durable: Bool = true
     ) throws(SystemError) where Bytes.Element == UInt8 {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
         do {
             try fd.writeAll(bytes)
-            try fd.sync()
+            if durable {
+                try fd.sync()
+            }
             fd.close()
         } catch {
             fd.close()
@@ -47,14 +54,16 @@ public enum FileSystem {
             unlink(temporary)
             throw error
         }
-        try syncDirectory(containing: path)
+        if durable {
+            try syncDirectory(containing: path)
+        }
     }
 
-    /// Writes `text` atomically; see `writeAtomically(_:_:mode:)`.
-    public static func writeAtomically(_ path: String, text: String, mode: mode_t = 0o644)
-        throws(SystemError)
+    /// Writes `text` atomically; see `writeAtomically(_:_:mode:durable:)`.
+    public static func writeAtomically(_ path: String, text: String, mode: mode_t = 0o644,
+                                       durable: Bool = true) throws(SystemError)
     {
-        try writeAtomically(path, Array(text.utf8), mode: mode)
+        try writeAtomically(path, Array(text.utf8), mode: mode, durable: durable)
     }
 
     /// Writes `text` to an existing file such as a cgroup or /proc knob, in one write.

@@ -112,7 +112,8 @@ extension Monitor {
         let signals = try Syscall.check("signalfd") { cshim_signal_descriptor() }
         let monitor = Monitor(options: options, signals: FileDescriptor(rawValue: signals))
         unlink(MonitorFiles.exit)
-        try FileSystem.writeAtomically(MonitorFiles.monitorPid, text: "\(monitor.monitorPid)\n")
+        try FileSystem.writeAtomically(MonitorFiles.monitorPid, text: "\(monitor.monitorPid)\n",
+                                       durable: false)
         monitor.listener = try UnixSocket.listen(MonitorFiles.socket)
         try monitor.setNonBlocking(monitor.listener!)
         monitor.container.log = try LogWriter(path: options.logPath!)

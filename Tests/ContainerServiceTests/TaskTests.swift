@@ -276,6 +276,23 @@ import Varlink
         }
     }
 
+    @Test func onlyTheRootOfAnAutoRemoveContainerIsVolatile() async throws {
+        let client = client
+        let image = daemon.image
+        let rootLine = JSONObject.args("sh", "-c", "grep ' / / ' /proc/self/mountinfo")
+        var removed = rootLine
+        removed["autoRemove"] = true
+        let (ephemeral, kept) = try await blocking {
+            (try client.run(uniqueID("volrm"), image: image, removed),
+             try client.run(uniqueID("volkeep"), image: image, rootLine))
+        }
+        // Older kernels print the option as "volatile", newer ones as "fsync=volatile".
+        #expect(ephemeral.stdout.contains(" - overlay ") && ephemeral.stdout.contains("volatile"),
+                "\(ephemeral)")
+        #expect(kept.stdout.contains(" - overlay ") && !kept.stdout.contains("volatile"),
+                "\(kept)")
+    }
+
     @Test func initIsPidOneAndReapsOrphans() async throws {
         let client = client
         let image = daemon.image

@@ -191,6 +191,29 @@ import SystemKit
         }
     }
 
+    /// A detached root frees its key at once; its directory, no longer named by any
+    /// record, is the caller's to delete, or goes when the service starts again.
+    @Test func aDetachedRootFreesItsKeyAndItsFilesGoAtTheNextStart() throws {
+        let images = try TestSupport.sharedImages()
+        let store = try TestStore()
+        defer { store.close() }
+        try store.service.importArchive(path: images + "/alpine-3.20.3-multiarch.oci.tar")
+        let key = "container-\(getpid())-detach"
+        _ = try store.service.prepareRoot(image: "alpine", key: key)
+
+        let detached = try #require(try store.service.detachRoot(key: key))
+        #expect(FileSystem.isDirectory(detached))
+        #expect(try store.service.activeRoots().isEmpty)
+        #expect(try store.service.detachRoot(key: key) == nil)
+        _ = try store.service.prepareRoot(image: "alpine", key: key)
+        let again = try #require(try store.service.detachRoot(key: key))
+        #expect(again != detached, "a snapshot directory was used twice")
+
+        let restarted = try ImageService(root: store.directory + "/root")
+        #expect(!FileSystem.exists(detached) && !FileSystem.exists(again))
+        #expect(try restarted.activeRoots().isEmpty)
+    }
+
     @Test func standardInputIsReadWithDash() throws {
         let images = try TestSupport.sharedImages()
         let store = try TestStore()

@@ -159,6 +159,24 @@ import Testing
         #expect(state != 0, "the runtime still knows container \(container.id)")
     }
 
+    /// The wait for a monitor to leave ends with its exit, and not before: a running
+    /// container's monitor outlasts the time given.
+    @Test func waitUntilGoneEndsWithTheMonitor() throws {
+        let container = try TestContainer("gone", arguments: ["sleep", "30"])
+        defer { container.remove() }
+
+        let monitor = try MonitorClient.launch(container.spec())
+        let monitorPid = try monitor.status().monitorPid
+        try monitor.start()
+        #expect(!MonitorClient.waitUntilGone(container.stateDirectory, timeoutMilliseconds: 200))
+        #expect(processExists(monitorPid))
+
+        try monitor.kill(signal: SIGKILL)
+        #expect(MonitorClient.waitUntilGone(container.stateDirectory, timeoutMilliseconds: 10_000))
+        #expect(!MonitorClient.isAlive(container.stateDirectory))
+        #expect(MonitorClient.waitUntilGone(container.stateDirectory, timeoutMilliseconds: 0))
+    }
+
     @Test func aSilentClientDoesNotKeepTheMonitorAlive() throws {
         let container = try TestContainer("silent", arguments: ["sleep", "30"])
         defer { container.remove() }

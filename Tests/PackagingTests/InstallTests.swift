@@ -32,7 +32,7 @@ struct InstallTests {
                                     ["--init", "openrc", "--bin-dir", products])
         try #require(installed.succeeded, "\(installed)")
 
-        for binary in PackagingEnvironment.binaries + ["contaird-init", "contaird-netns"] {
+        for binary in PackagingEnvironment.binaries + ["contaird-init"] {
             let path = destdir + prefix + "/bin/" + binary
             #expect(access(path, X_OK) == 0, "\(path) is not an executable")
         }

@@ -40,4 +40,8 @@ int cshim_peer_credentials(int sock, pid_t *pid, uid_t *uid, gid_t *gid);
 /// pipe2 with O_CLOEXEC on both ends.
 int cshim_pipe_cloexec(int fds[2]);
 
+/// Limits glibc's malloc to `count` arenas (mallopt M_ARENA_MAX); call it before any
+/// thread starts. Returns 1 when set, 0 where there is no such setting (musl).
+int cshim_set_malloc_arena_max(int count);
+
 #endif

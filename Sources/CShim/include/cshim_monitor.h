@@ -36,4 +36,8 @@ int cshim_set_child_subreaper(void);
 /// Duplicates `fd` onto the lowest free number at or above `minimum`, close-on-exec.
 int cshim_dup_cloexec(int fd, int minimum);
 
+/// A close-on-exec descriptor that becomes readable when process `pid` exits
+/// (pidfd_open(2), Linux 5.3), or -1 with errno.
+int cshim_pidfd_open(pid_t pid);
+
 #endif

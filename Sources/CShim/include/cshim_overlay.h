@@ -17,10 +17,13 @@ enum cshim_overlay_step {
 
 /// Mounts an overlay at `target` with `count` lower directories (topmost first) and,
 /// when `upper` is not NULL, an upper and a work directory; otherwise the mount is
-/// read-only. Returns 0, or -1 with errno and `*failed_step` naming the failed step
-/// (and `*failed_index` the lower directory when that step is LOWERDIR).
+/// read-only. With `ephemeral` non-zero and an upper directory, the overlay is mounted
+/// "volatile" where the kernel knows the flag (Linux 5.10): no sync of the upper file
+/// system, neither for the container's fsync calls nor at unmount. Returns 0, or -1
+/// with errno and `*failed_step` naming the failed step (and `*failed_index` the lower
+/// directory when that step is LOWERDIR).
 int cshim_overlay_mount(const char *target, const char *const *lowers, int count,
-                        const char *upper, const char *work,
+                        const char *upper, const char *work, int ephemeral,
                         int *failed_step, int *failed_index);
 
 #endif
