@@ -168,7 +168,7 @@ struct TasksEndpoint {
         let connection = try replier.upgrade(["pid": .int(Int64(pid))])
         if relay(connection, stream) == .clientLeft {
             // Nobody is left to call Wait: an autoRemove container goes at its exit.
-            daemon.forgetWait(id)
+            daemon.removalClaims.withdraw(id)
         }
     }
 
