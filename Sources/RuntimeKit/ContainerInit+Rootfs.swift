@@ -29,8 +29,12 @@ extension ContainerInit {
         if !hostDevIsBound {
             try createDevices(in: root)
         }
-        // A read-only /dev is filled first (devpts, mqueue, shm, the device nodes).
+        // A read-only /dev is filled first (devpts, mqueue, shm, the device nodes, and
+        // the file the terminal is bound over as /dev/console).
         if let devFlags = readonlyDevFlags {
+            if process.terminal == true {
+                close(try root.create("/dev/console", directory: false))
+            }
             try remount("/dev", in: root, flags: devFlags)
         }
         for path in spec.linux?.maskedPaths ?? [] {

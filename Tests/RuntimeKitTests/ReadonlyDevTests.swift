@@ -1,3 +1,4 @@
+import Glibc
 import RuntimeKit
 import Testing
 
@@ -17,5 +18,25 @@ import Testing
 
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output == "1\npts\nnull\nrefused\n")
+    }
+
+    /// With a terminal, the file /dev/console is bound over is made before /dev turns
+    /// read-only.
+    @Test func aReadonlyDevStillGetsTheConsole() throws {
+        let container = try TestContainer(args: ["sh", "-c", "[ -c /dev/console ] && echo console"])
+        defer { container.cleanUp() }
+        let index = try #require(container.spec.mounts?.firstIndex { $0.destination == "/dev" })
+        container.spec.mounts?[index].options?.append("ro")
+        container.spec.process?.terminal = true
+        let socketPath = container.directory + "/console.sock"
+        let listener = try TestContainer.makeListener(at: socketPath)
+        defer { close(listener) }
+        let id = container.makeID("rodev")
+
+        let created = try container.runcs(["create", "--console-socket", socketPath,
+                                           "--bundle", container.bundle, id])
+
+        #expect(created.status == 0, "\(created.error)")
+        #expect(!created.error.contains("no /dev/console"), "\(created.error)")
     }
 }
