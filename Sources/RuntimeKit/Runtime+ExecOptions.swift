@@ -91,7 +91,14 @@ extension Runtime {
                 throw RuntimeError(.internal, "\(error)")
             }
             do {
-                return try Spec.Process(json: JSONObject(JSONValue.parse(bytes), path: "process"))
+                // A process file without "user" runs as root, as with runc; config.json
+                // itself must name its user.
+                var parsed = try JSONValue.parse(bytes)
+                if case .object(var fields) = parsed, fields["user"] == nil {
+                    fields["user"] = .object(["uid": .whole(0), "gid": .whole(0)])
+                    parsed = .object(fields)
+                }
+                return try Spec.Process(json: JSONObject(parsed, path: "process"))
             } catch {
                 throw RuntimeError(.invalidArgument, "parse \(path): \(error.message)")
             }

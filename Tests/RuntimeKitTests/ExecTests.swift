@@ -212,6 +212,21 @@ import Testing
         #expect(Int32(try FileSystem.readText(pidFile)) != nil)
     }
 
+    /// A process file that names no user (runc's tests write such files) runs as root.
+    @Test func aProcessFileWithoutUserRunsAsRoot() throws {
+        let (container, id) = try startContainer("nouser")
+        defer { container.cleanUp() }
+        let processPath = "\(container.directory)/process.json"
+        try FileSystem.writeAtomically(processPath, text: """
+            {"args": ["sh", "-c", "id -u; pwd"], "cwd": "/tmp", "terminal": false}
+            """)
+
+        let result = try container.runcs(["exec", "--process", processPath, id])
+
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output == "0\n/tmp\n")
+    }
+
     @Test func aForegroundTerminalIsRelayedToOurStdio() throws {
         let (container, id) = try startContainer("relay")
         defer { container.cleanUp() }
