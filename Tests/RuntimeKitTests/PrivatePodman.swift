@@ -15,6 +15,8 @@ final class PrivatePodman: @unchecked Sendable {
     let directory: String
     /// The cgroup every container and conmon of this instance goes below.
     let cgroupParent: String
+    /// Whether conmon's /libpod_parent was there before this instance (then it stays).
+    let conmonParentExisted: Bool
 
     /// Loads the Alpine image; a missing podman, conmon or image is a failure that says
     /// what to install.
@@ -26,6 +28,8 @@ final class PrivatePodman: @unchecked Sendable {
         try #require(FileSystem.exists(Self.archive), "\(Self.archive) is missing")
         directory = try TestPaths.temporaryDirectory("runcs-podman")
         cgroupParent = "/" + String(directory.split(separator: "/").last!)
+        conmonParentExisted = FileSystem.exists("/sys/fs/cgroup/pids/libpod_parent")
+            || FileSystem.exists("/sys/fs/cgroup/libpod_parent")
         do {
             try FileSystem.createDirectory(directory + "/tmp")
             try FileSystem.writeAtomically(directory + "/containers.conf", text: configuration)
@@ -109,6 +113,7 @@ final class PrivatePodman: @unchecked Sendable {
         _ = try? podman(["rm", "--all", "--force", "--time", "0"])
         _ = try? podman(["rmi", "--all", "--force"])
         removeCgroups()
+        removeConmonParents()
         PrivateContainerd.unmountEverything(under: directory)
         try? FileSystem.removeTree(directory)
     }
@@ -133,6 +138,22 @@ final class PrivatePodman: @unchecked Sendable {
             for _ in 0..<40 where FileSystem.exists(parent) {
                 Self.removeCgroupTree(parent)
                 if FileSystem.exists(parent) { usleep(50_000) }
+            }
+        }
+    }
+
+    /// conmon puts itself in /libpod_parent/conmon whatever the containers' parent;
+    /// those that this instance made and no process uses any more go (a real cgroup
+    /// still in use refuses rmdir and stays).
+    private func removeConmonParents() {
+        guard !conmonParentExisted else {
+            return
+        }
+        let hierarchies = (try? FileSystem.listDirectory("/sys/fs/cgroup")) ?? []
+        for hierarchy in hierarchies {
+            let parent = "/sys/fs/cgroup/\(hierarchy)/libpod_parent"
+            if FileSystem.exists(parent) && Self.processes(under: parent).isEmpty {
+                Self.removeCgroupTree(parent)
             }
         }
     }
