@@ -34,15 +34,7 @@ extension ContainerInit {
         try applyLimits()
         // As for the first process: paths and newer calls before the seccomp filter.
         let executable = try prepareExec()
-        // Every descriptor past stdio and the preserved ones vanishes at exec.
-        try check("close_range", nil) { cruntime_cloexec_from(UInt32(3 + plan.preserveFDs)) }
-        try changeUser(seccomp: seccomp)
-
-        resetSignals()
-        try awaitCgroup()
-        _ = cshim_prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)
-        try sync.send(.ready)
-        sync.close()
+        try becomeTheProcess(seccomp: seccomp)
 
         Self.setName("runcs:exec")
         exec(executable, seccomp: seccomp)

@@ -120,6 +120,17 @@ public struct ContainerInit {
         try check("faccessat", StateStore.execFifoName) {
             faccessat(stateDirectory, StateStore.execFifoName, W_OK, 0)
         }
+        try becomeTheProcess(seccomp: seccomp)
+
+        try waitForStart(stateDirectory)
+        Self.setName("runcs:exec")
+        exec(executable, seccomp: seccomp)
+    }
+
+    /// The steps the container's first process and an exec share once everything is
+    /// resolved: descriptors marked to close at exec, the user (and, without
+    /// no_new_privs, the seccomp filter), clean signals, our cgroup, and "ready".
+    func becomeTheProcess(seccomp: CompiledSeccomp?) throws {
         // Every descriptor past stdio and the preserved ones vanishes at exec.
         try check("close_range", nil) { cruntime_cloexec_from(UInt32(3 + plan.preserveFDs)) }
         try changeUser(seccomp: seccomp)
@@ -129,10 +140,6 @@ public struct ContainerInit {
         _ = cshim_prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0)
         try sync.send(.ready)
         sync.close()
-
-        try waitForStart(stateDirectory)
-        Self.setName("runcs:exec")
-        exec(executable, seccomp: seccomp)
     }
 
     /// Waits for the parent's word that we are in our cgroup, once.
