@@ -8,6 +8,7 @@
 # Needs root, hyperfine, runc, crun, busybox-static (scripts/install-deps.sh --bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/runtime-rounds.sh
 
 runcs=${1:-}
 if [ -z "$runcs" ]; then
@@ -62,27 +63,8 @@ PY
 done
 
 echo "runcs: $runcs ($(ldd "$runcs" 2>&1 | awk '{print $1}' | tr '\n' ' '))"
-rounds=${ROUNDS:-5}
-for round in $(seq 1 "$rounds"); do
-    hyperfine --warmup 3 --runs "${RUNS:-15}" -N --style basic \
-        --export-json "$work/round-$round.json" \
-        -n runcs "$runcs --root $state/runcs exec $tag-runcs /bin/true" \
-        -n runc "runc --root $state/runc exec $tag-runc /bin/true" \
-        -n crun "crun --root $state/crun exec $tag-crun /bin/true" \
-        | grep -E "Benchmark|Time|Range"
-done
-
-python3 - "$work" "$rounds" <<'PY'
-import json, statistics, sys
-work, rounds = sys.argv[1], int(sys.argv[2])
-medians = {"runcs": [], "runc": [], "crun": []}
-for round in range(1, rounds + 1):
-    for result in json.load(open(f"{work}/round-{round}.json"))["results"]:
-        medians[result["command"]].append(result["median"] * 1000)
-for name, values in medians.items():
-    print(f"{name:6} exec median per round (ms): " + " ".join(f"{v:.1f}" for v in values))
-to_runc = statistics.median(a / b for a, b in zip(medians["runcs"], medians["runc"]))
-to_crun = statistics.median(a / b for a, b in zip(medians["runcs"], medians["crun"]))
-print(f"exec: runcs / runc = {to_runc:.2f}, runcs / crun = {to_crun:.2f}, "
-      f"median over {rounds} rounds")
-PY
+runtime_rounds "$work" \
+    "$runcs --root $state/runcs exec $tag-runcs /bin/true" \
+    "runc --root $state/runc exec $tag-runc /bin/true" \
+    "crun --root $state/crun exec $tag-crun /bin/true"
+runtime_ratios "$work" exec

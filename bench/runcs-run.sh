@@ -7,6 +7,7 @@
 # Needs root, hyperfine, runc, crun, busybox-static (scripts/install-deps.sh --bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/runtime-rounds.sh
 
 runcs=${1:-}
 if [ -z "$runcs" ]; then
@@ -45,29 +46,8 @@ json.dump(config, open(path, "w"), indent=2)
 PY
 
 echo "runcs: $runcs ($(ldd "$runcs" | awk '{print $1}' | tr '\n' ' '))"
-# Other work shares this machine: measure in rounds, each running the three side by side,
-# and compare medians round by round, so that a load change hits all three alike.
-rounds=${ROUNDS:-5}
-for round in $(seq 1 "$rounds"); do
-    hyperfine --warmup 3 --runs "${RUNS:-15}" -N --style basic \
-        --export-json "$work/round-$round.json" \
-        -n runcs "$runcs --root $state/runcs run --bundle $work/bundle bench-runcs" \
-        -n runc "runc --root $state/runc run --bundle $work/bundle bench-runc" \
-        -n crun "crun --root $state/crun run --bundle $work/bundle bench-crun" \
-        | grep -E "Benchmark|Time|Range"
-done
-
-python3 - "$work" "$rounds" <<'PY'
-import json, statistics, sys
-work, rounds = sys.argv[1], int(sys.argv[2])
-medians = {"runcs": [], "runc": [], "crun": []}
-for round in range(1, rounds + 1):
-    for result in json.load(open(f"{work}/round-{round}.json"))["results"]:
-        medians[result["command"]].append(result["median"] * 1000)
-for name, values in medians.items():
-    print(f"{name:6} median per round (ms): " + " ".join(f"{v:.1f}" for v in values))
-to_runc = statistics.median(a / b for a, b in zip(medians["runcs"], medians["runc"]))
-to_crun = statistics.median(a / b for a, b in zip(medians["runcs"], medians["crun"]))
-print(f"runcs / runc = {to_runc:.2f} (goal <= 0.50), median over {rounds} rounds")
-print(f"runcs / crun = {to_crun:.2f} (goal <= 1.20), median over {rounds} rounds")
-PY
+runtime_rounds "$work" \
+    "$runcs --root $state/runcs run --bundle $work/bundle bench-runcs" \
+    "runc --root $state/runc run --bundle $work/bundle bench-runc" \
+    "crun --root $state/crun run --bundle $work/bundle bench-crun"
+runtime_ratios "$work" run 0.50 1.20
