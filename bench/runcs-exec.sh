@@ -10,20 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/runtime-rounds.sh
 
-runcs=${1:-}
-if [ -z "$runcs" ]; then
-    swift build -c release --product runcs >/dev/null
-    runcs=$(swift build -c release --show-bin-path)/runcs
-fi
-for tool in hyperfine runc crun busybox python3; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
-done
-
-# crun wants every v1 controller it knows mounted, hugetlb included.
-if [ -d /sys/fs/cgroup/cpu ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
-    mkdir -p /sys/fs/cgroup/hugetlb
-    mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
-fi
+runtime_setup "${1:-}"
 
 work=$(mktemp -d /tmp/runcs-bench-XXXXXX)
 state=$(mktemp -d /tmp/runcs-bench-state-XXXXXX)

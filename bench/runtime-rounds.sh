@@ -5,9 +5,27 @@
 # in one hyperfine run, and compare medians round by round, so that a load change hits
 # all three alike.
 #
+#   runtime_setup [path/to/runcs]   sets $runcs (a release build, made if not given),
+#                                   checks the peers, mounts hugetlb for crun
 #   runtime_rounds WORK "RUNCS COMMAND" "RUNC COMMAND" "CRUN COMMAND"
 #   runtime_ratios WORK WHAT [GOAL-TO-RUNC GOAL-TO-CRUN]
 # ROUNDS (5) and RUNS (15) set the sizes.
+
+runtime_setup() {
+    runcs=${1:-}
+    if [ -z "$runcs" ]; then
+        swift build -c release --product runcs >/dev/null
+        runcs=$(swift build -c release --show-bin-path)/runcs
+    fi
+    for tool in hyperfine runc crun busybox python3; do
+        command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
+    done
+    # crun wants every v1 controller it knows mounted, hugetlb included.
+    if [ -d /sys/fs/cgroup/cpu ] && ! mountpoint -q /sys/fs/cgroup/hugetlb; then
+        mkdir -p /sys/fs/cgroup/hugetlb
+        mount -t cgroup -o hugetlb cgroup /sys/fs/cgroup/hugetlb
+    fi
+}
 
 runtime_rounds() {
     local work=$1 rounds=${ROUNDS:-5}

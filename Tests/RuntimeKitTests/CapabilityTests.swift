@@ -47,14 +47,7 @@ struct ContainerSeccompTests {
         container.spec.process?.noNewPrivileges = noNewPrivileges
         container.spec.mounts?.append(Spec.Mount(destination: "/tmp", type: "tmpfs",
                                                  source: "tmpfs"))
-        container.spec.linux?.seccomp = .object([
-            "defaultAction": .string("SCMP_ACT_ALLOW"),
-            "syscalls": .array([.object([
-                "names": .array([.string("mkdir"), .string("mkdirat")]),
-                "action": .string("SCMP_ACT_ERRNO"),
-                "errnoRet": .integer(1),
-            ])]),
-        ])
+        container.spec.linux?.seccomp = TestContainer.mkdirRefusingProfile
         let result = try container.run()
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains("Operation not permitted"))

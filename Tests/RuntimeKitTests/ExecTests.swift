@@ -63,20 +63,6 @@ import Testing
         return master >= 0 ? master : nil
     }
 
-    /// Everything read from `master` until the pty's other side is gone.
-    func readAll(_ master: Int32) -> String {
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 5000) > 0 else { break }
-            let got = read(master, &buffer, buffer.count)
-            guard got > 0 else { break }
-            output += buffer[..<got]
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-
     @Test func theProcessJoinsEveryNamespaceOfTheContainer() throws {
         let (container, id) = try startContainer("ns")
         defer { container.cleanUp() }
@@ -208,7 +194,7 @@ import Testing
         #expect(result.status == 0, "\(result.error)")
         let received = try #require(master)
         defer { close(received) }
-        #expect(readAll(received) == "/dev/pts/0\r\n30 100\r\nfrom-file\r\nno\r\n")
+        #expect(TestContainer.readAll(received) == "/dev/pts/0\r\n30 100\r\nfrom-file\r\nno\r\n")
         #expect(Int32(try FileSystem.readText(pidFile)) != nil)
     }
 
@@ -256,14 +242,7 @@ import Testing
             container.spec.process?.noNewPrivileges = noNewPrivileges
             container.spec.mounts?.append(Spec.Mount(destination: "/tmp", type: "tmpfs",
                                                      source: "tmpfs"))
-            container.spec.linux?.seccomp = .object([
-                "defaultAction": .string("SCMP_ACT_ALLOW"),
-                "syscalls": .array([.object([
-                    "names": .array([.string("mkdir"), .string("mkdirat")]),
-                    "action": .string("SCMP_ACT_ERRNO"),
-                    "errnoRet": .integer(1),
-                ])]),
-            ])
+            container.spec.linux?.seccomp = TestContainer.mkdirRefusingProfile
         }
         defer { container.cleanUp() }
         let result = try container.runcs(["exec", id, "sh", "-c", "mkdir /tmp/blocked 2>&1"])

@@ -31,16 +31,7 @@ import Testing
         defer { close(master) }
 
         #expect(try container.runcs(["start", id]).status == 0)
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 5000) > 0 else { break }
-            let got = read(master, &buffer, buffer.count)
-            guard got > 0 else { break }
-            output += buffer[..<got]
-        }
-        let text = String(decoding: output, as: UTF8.self)
+        let text = TestContainer.readAll(master)
         // Owned by the process's user, in the tty group that devpts's gid=5 gives.
         #expect(text == "/dev/pts/0\r\n30 100\r\nconsole\r\n1000:5\r\n")
     }

@@ -108,6 +108,32 @@ final class TestContainer: @unchecked Sendable {
         return directory
     }
 
+    /// Everything read from the pty `master` until its other side is gone (or nothing
+    /// comes for 5 s).
+    static func readAll(_ master: Int32) -> String {
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            var poller = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+            guard poll(&poller, 1, 5000) > 0 else { break }
+            let got = read(master, &buffer, buffer.count)
+            guard got > 0 else { break }
+            output += buffer[..<got]
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// A seccomp profile that allows everything but mkdir and mkdirat, which fail with
+    /// EPERM.
+    static let mkdirRefusingProfile: JSONValue = .object([
+        "defaultAction": .string("SCMP_ACT_ALLOW"),
+        "syscalls": .array([.object([
+            "names": .array([.string("mkdir"), .string("mkdirat")]),
+            "action": .string("SCMP_ACT_ERRNO"),
+            "errnoRet": .integer(1),
+        ])]),
+    ])
+
     /// A listening Unix socket at `path`, as a console socket's listener.
     static func makeListener(at path: String) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
