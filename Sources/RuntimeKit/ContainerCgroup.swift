@@ -118,12 +118,25 @@ enum ContainerCgroup {
 
     /// Moves `pid` into the running container's cgroup, in every hierarchy its init was
     /// placed in; nothing when the container has no cgroup of its own.
-    static func join(_ pid: Int32, to state: ContainerState) throws(RuntimeError) {
+    static func join(_ pid: Int32, to state: ContainerState, subCgroups: [String] = [])
+        throws(RuntimeError)
+    {
         guard let path = state.cgroupsPath else {
+            if !subCgroups.isEmpty {
+                throw RuntimeError(.invalidArgument,
+                                   "exec --cgroup: container \"\(state.id)\" has no cgroup")
+            }
             return
         }
         do {
-            try CgroupManager(path: path).add(pid: pid)
+            let selection = try SubCgroupSelection(arguments: subCgroups)
+            if selection.isEmpty {
+                try CgroupManager(path: path).add(pid: pid)
+            } else {
+                try CgroupManager(path: path).add(pid: pid, selection: selection)
+            }
+        } catch let error as CgroupError {
+            throw RuntimeError(.invalidArgument, "\(error)")
         } catch {
             throw RuntimeError(.internal, "move pid \(pid) into cgroup \"\(path)\": \(error)")
         }

@@ -72,6 +72,7 @@ extension Runtime {
         }
         let launcher = try InitLauncher(spec: spec, preserveFDs: options.preserveFDs)
         let pid = try launcher.spawn()
+        logger.debug(.namespacesEntered, id: id, pid: pid)
         defer {
             if !ready {
                 Glibc.kill(pid, SIGKILL)
@@ -118,6 +119,7 @@ extension Runtime {
             try awaitReady(launcher.parent, pid: pid, id: id)
             throw error
         }
+        logger.debug(.initRunning, id: id, pid: pid)
         try awaitReady(launcher.parent, pid: pid, id: id) { () throws(RuntimeError) in
             try Self.runCreateHooks(spec.hooks, state: creating)
         }
@@ -141,12 +143,13 @@ extension Runtime {
 
     /// Reads the init's messages until it is ready, passing its warnings on and running
     /// `createHooks` when it asks.
-    func awaitReady(_ sync: SyncSocket, pid: Int32, id: String,
+    func awaitReady(_ sync: SyncSocket, pid: Int32, id: String, stage: InitStage = .initReady,
                     createHooks: () throws(RuntimeError) -> Void = {}) throws {
         defer { sync.close() }
         while true {
             switch try sync.receive() {
             case .ready:
+                logger.debug(stage, id: id, pid: pid)
                 return
             case .warning(let text):
                 logger.warning(text, ["id": id])

@@ -122,6 +122,7 @@ extension Runtime {
         }
 
         let pid = try launcher.spawn()
+        logger.debug(.namespacesEntered, id: state.id, pid: pid)
         var ready = false
         defer {
             if !ready {
@@ -150,14 +151,15 @@ extension Runtime {
         }
 
         // The init sets itself up while the kernel moves it.
-        try ContainerCgroup.join(pid, to: state)
+        try ContainerCgroup.join(pid, to: state, subCgroups: options.subCgroups)
         do {
             try launcher.parent.send(.joined)
         } catch {
             try awaitReady(launcher.parent, pid: pid, id: state.id)
             throw error
         }
-        try awaitReady(launcher.parent, pid: pid, id: state.id)
+        logger.debug(.initRunning, id: state.id, pid: pid)
+        try awaitReady(launcher.parent, pid: pid, id: state.id, stage: .execReady)
 
         if let pidFile = options.pidFile {
             try StateStore.replace(Self.absolute(pidFile), with: Array(String(pid).utf8))

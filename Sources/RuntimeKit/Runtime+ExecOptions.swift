@@ -27,6 +27,8 @@ extension Runtime {
         public var pidFile: String?
         public var preserveFDs = 0
         public var ignorePaused = false
+        /// `--cgroup` values: sub-cgroups of the container's to put the process in.
+        public var subCgroups: [String] = []
 
         public init() {}
 

@@ -10,6 +10,8 @@ public enum CgroupError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidValue(name: String, value: String)
     /// A path that would leave the hierarchy ("..") or is empty.
     case invalidPath(String)
+    /// An `exec --cgroup` selection that names no sub-cgroup of the container's.
+    case invalidSelection(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum CgroupError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid cgroup value \(name)=\"\(value)\""
         case .invalidPath(let path):
             return "invalid cgroups path \"\(path)\""
+        case .invalidSelection(let reason):
+            return "exec --cgroup: \(reason)"
         }
     }
 }

@@ -16,37 +16,16 @@ enum RuncsCommand {
         .init("version", "v"), .init("help", "h"),
     ])
 
-    static let usage = """
-        usage: runcs [global options] command [command options] [arguments...]
-
-        commands:
-          spec     write a default config.json in the bundle
-          create   create a container; its process waits for start
-          start    run the process of a created container
-          run      create and start a container, wait for it, delete it
-          state    print a container's state as JSON
-          list     list containers
-          kill     send a signal to a container's process
-          exec     run a further process in a running container
-          ps       list the processes of a container
-          delete   delete a container and its resources
-          pause    freeze every process of a container
-          resume   let the processes of a paused container run again
-          update   change the resource limits of a container
-          events   print a container's statistics (and OOM kills) as JSON lines
-          features print the OCI features document of runcs
-
-        global options:
-          --root DIR           state directory (default /run/runcs; for other users
-                               than root $XDG_RUNTIME_DIR/runcs when that is set)
-          --rootless MODE      true, false or auto (the default: true for other users
-                               than root and inside a user namespace)
-          --log FILE           also write log lines to FILE
-          --log-format FORMAT  text or json
-          --debug              log debug lines
-          --version, --help
+    /// `--version`: the first line as runc's, "NAME version X.Y.Z", which callers such as
+    /// Docker's `info` parse, then the commit line they also expect and the spec version.
+    static var versionText: String {
+        """
+        \(RuncsHelp.programName) version \(version)
+        commit: not recorded in this build
+        spec: \(Spec.version)
 
         """
+    }
 
     /// Runs the command line `arguments` (without the program name); the exit status.
     static func main(_ arguments: [String]) -> Int32 {
@@ -55,11 +34,11 @@ enum RuncsCommand {
             let global = try globalFlags.parse(arguments)
             hasLogFile = try configureLogging(global)
             if global.isSet("version") {
-                print("runcs version \(version)\nspec: \(Spec.version)")
+                print(versionText, terminator: "")
                 return 0
             }
             guard let command = global.rest.first, !global.isSet("help") else {
-                print(usage, terminator: "")
+                print(RuncsHelp.overview, terminator: "")
                 return global.isSet("help") ? 0 : 2
             }
             if global.isSet("systemd-cgroup") {
@@ -110,8 +89,16 @@ enum RuncsCommand {
     static func dispatch(_ command: String, _ arguments: [String], runtime: Runtime)
         throws -> Int32
     {
-        if arguments.first == "--help" || arguments.first == "-h" {
-            print(usage, terminator: "")
+        if arguments.first == "--help" || arguments.first == "-h" || command == "help" {
+            let topic = command == "help" ? arguments.first : command
+            guard let topic else {
+                print(RuncsHelp.overview, terminator: "")
+                return 0
+            }
+            guard let page = RuncsHelp.page(for: topic) else {
+                throw RuntimeError(.invalidArgument, "No help topic for '\(topic)'")
+            }
+            print(page, terminator: "")
             return 0
         }
         switch command {
@@ -130,6 +117,9 @@ enum RuncsCommand {
         case "update": return try Verbs.update(arguments, runtime: runtime)
         case "events": return try Verbs.events(arguments, runtime: runtime)
         case "features": return try Verbs.features(arguments)
+        case "checkpoint", "restore":
+            throw RuntimeError(.unavailable,
+                               "\(command) is not supported: runcs has no CRIU support")
         default:
             throw RuntimeError(.invalidArgument, "unknown command \"\(command)\"")
         }

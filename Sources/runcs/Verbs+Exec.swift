@@ -12,6 +12,7 @@ extension Verbs {
         .init("user", "u", value: true), .init("additional-gids", "g", value: true),
         .init("cap", "c", value: true), .init("no-new-privs"),
         .init("preserve-fds", value: true), .init("ignore-paused"),
+        .init("cgroup", value: true),
     ]
 
     /// runcs's own failures end `exec` with 255, as runc's do: a status no process in
@@ -56,6 +57,7 @@ extension Verbs {
         options.pidFile = parsed.value("pid-file")
         options.preserveFDs = try preservedDescriptors(parsed)
         options.ignorePaused = parsed.isSet("ignore-paused")
+        options.subCgroups = parsed.values["cgroup"] ?? []
         return try runtime.exec(id, options: options)
     }
 

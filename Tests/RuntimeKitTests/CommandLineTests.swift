@@ -1,5 +1,6 @@
 import Glibc
 import RuntimeKit
+import SystemKit
 import Testing
 
 @Suite struct CommandLineTests {
@@ -56,5 +57,37 @@ import Testing
                                                  "list"])
         #expect(systemd.status != 0)
         #expect(systemd.error.contains("--systemd-cgroup is not supported"))
+    }
+
+    @Test func helpPagesNameTheProgramAsItWasCalled() throws {
+        let overview = try TestContainer.execute([TestContainer.runcsPath, "--help"])
+        #expect(overview.status == 0)
+        let lines = overview.output.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.prefix(2) == ["NAME:", "   runcs - Open Container Initiative runtime"])
+        #expect(overview.output.contains("   exec "))
+
+        for arguments in [["exec", "-h"], ["help", "exec"], ["exec", "--help"]] {
+            let page = try TestContainer.execute([TestContainer.runcsPath] + arguments)
+            #expect(page.status == 0, "\(arguments)")
+            #expect(page.output.split(separator: "\n").dropFirst().first
+                == "   runcs exec - run a further process in a running container")
+            #expect(page.output.contains("--cgroup"))
+        }
+        let unknown = try TestContainer.execute([TestContainer.runcsPath, "foo", "-h"])
+        #expect(unknown.status != 0)
+        #expect(unknown.error.contains("No help topic for 'foo'"))
+        let checkpoint = try TestContainer.execute([TestContainer.runcsPath, "checkpoint", "x"])
+        #expect(checkpoint.status != 0)
+        #expect(checkpoint.error.contains("checkpoint is not supported"))
+
+        // Installed as runc, it says runc, which callers parse from --version.
+        let directory = try TestContainer.temporaryDirectory(prefix: "runcs-name")
+        defer { try? FileSystem.removeTree(directory) }
+        try TestContainer.copyFile(TestContainer.runcsPath, to: "\(directory)/runc", mode: 0o755)
+        let version = try TestContainer.execute(["\(directory)/runc", "-v"])
+        let versionLines = version.output.split(separator: "\n")
+        #expect(versionLines.first?.hasPrefix("runc version ") == true)
+        #expect(versionLines.dropFirst().first?.hasPrefix("commit:") == true)
+        #expect(versionLines.dropFirst(2).first == "spec: \(Spec.version)")
     }
 }
