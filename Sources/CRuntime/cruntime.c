@@ -148,6 +148,17 @@ static void protect_executable(int sync, const char *path) {
     if (mount(NULL, path, NULL, flags, NULL) < 0) fail(sync, "protect-executable", errno);
 }
 
+/// The mount steps of the request in the child's mount namespace: "/" made a recursive
+/// slave, then the executable protected.
+static void prepare_mounts(const struct cruntime_spawn_request *request) {
+    int sync = request->sync_fd;
+    if (request->make_root_slave &&
+        mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+        fail(sync, "make-root-slave", errno);
+    }
+    if (request->protect_executable) protect_executable(sync, request->executable);
+}
+
 /// The child's side of `cruntime_spawn_init`; never returns.
 static void run_child(const struct cruntime_spawn_request *request) {
     int sync = request->sync_fd;
@@ -159,15 +170,14 @@ static void run_child(const struct cruntime_spawn_request *request) {
         if (request->wait_for_parent) await_id_maps(sync);
         become_namespace_root(sync);
     }
+    // A mount namespace the clone made is worked on before the joins: a user namespace
+    // joined next (an exec into a container that has one) holds no power over it.
+    // Otherwise the mount namespace is the one joined or unshared below.
+    int clone_made_mounts = (request->clone_flags & CLONE_NEWNS) != 0;
+    if (clone_made_mounts) prepare_mounts(request);
     join_namespaces(request);
     if (request->unshare_flags) unshare_namespaces(request);
-
-    if (request->make_root_slave &&
-        mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
-        fail(sync, "make-root-slave", errno);
-    }
-
-    if (request->protect_executable) protect_executable(sync, request->executable);
+    if (!clone_made_mounts) prepare_mounts(request);
 
     if (sync != request->sync_target) {
         if (dup2(sync, request->sync_target) < 0) fail(sync, "dup2-sync", errno);

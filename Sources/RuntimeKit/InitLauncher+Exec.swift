@@ -7,9 +7,11 @@ extension InitLauncher {
     /// The namespaces of a running container that the clone child joins with setns, by
     /// their names under /proc/<pid>/ns. The pid namespace is entered by the parent
     /// before the clone; the mount namespace by the init itself (`runExec`).
+    /// The user namespace is joined last (`NamespaceJoinOrder`), after the child made
+    /// its private mount namespace ready, and the child becomes its root.
     static let execJoinedNamespaces: [(name: String, type: Int32)] = [
         ("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("net", CLONE_NEWNET),
-        ("cgroup", CLONE_NEWCGROUP),
+        ("cgroup", CLONE_NEWCGROUP), ("user", CLONE_NEWUSER),
     ]
 
     /// A launcher for `exec`: its child joins every namespace of the running process
@@ -22,16 +24,12 @@ extension InitLauncher {
         var pidNamespace: Int32?
         let pair: (parent: SyncSocket, child: SyncSocket)
         do {
-            if let user = try Self.openNamespace(of: pid, "user") {
-                close(user)
-                throw RuntimeError(.invalidArgument,
-                                   "exec into a user namespace is not supported yet")
-            }
             for namespace in Self.execJoinedNamespaces {
                 if let fd = try Self.openNamespace(of: pid, namespace.name) {
                     joins.append((fd, namespace.type))
                 }
             }
+            joins = NamespaceJoinOrder.ordered(joins)
             pidNamespace = try Self.openNamespace(of: pid, "pid")
             pair = try SyncSocket.pair()
         } catch {

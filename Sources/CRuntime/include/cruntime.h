@@ -37,6 +37,8 @@ struct cruntime_spawn_request {
     /// nothing in the container can write through /proc/<pid>/exe (CVE-2019-5736).
     int protect_executable;
     /// Nonzero: make "/" a recursive slave first, so no mount propagates to the host.
+    /// Both mount steps act on the mount namespace the clone made, before any join, or
+    /// else on the one joined or unshared.
     int make_root_slave;
     /// Nonzero: as soon as the child is in its new user namespace (made by the clone,
     /// or by unshare after the joins), it writes "userns" on the sync socket and blocks
