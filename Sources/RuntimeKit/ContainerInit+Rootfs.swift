@@ -23,9 +23,10 @@ extension ContainerInit {
         defer { close(rootFD) }
         let root = RootPath(root: rootFD)
 
-        for mount in spec.mounts ?? [] {
-            try mountEntry(mount, in: root)
+        for (index, mount) in (spec.mounts ?? []).enumerated() {
+            try mountEntry(mount, source: bindSources[index], in: root)
         }
+        bindSources.values.forEach { close($0) }
         if !hostDevIsBound {
             try createDevices(in: root)
         }
@@ -76,8 +77,11 @@ extension ContainerInit {
         return !options.isBind && options.flags & UInt(MS_RDONLY) != 0 ? options.flags : nil
     }
 
-    /// Mounts one `mounts` entry, its destination resolved inside the rootfs.
-    func mountEntry(_ mount: Spec.Mount, in root: RootPath) throws {
+    /// Mounts one `mounts` entry, its destination resolved inside the rootfs; a bind
+    /// mount's source comes from `passed` when the parent opened it for us.
+    func mountEntry(_ mount: Spec.Mount, source passed: Int32? = nil, in root: RootPath)
+        throws
+    {
         var options = MountOptions(mount.options ?? [])
         if mount.destination == "/dev" && readonlyDevFlags != nil {
             options.flags &= ~UInt(MS_RDONLY)
@@ -90,9 +94,10 @@ extension ContainerInit {
 
         let target: Int32
         if isBind {
-            let source = absoluteSource(mount.source ?? "")
+            let named = absoluteSource(mount.source ?? "")
+            let source = passed.map(RootPath.procPath) ?? named
             var status = stat()
-            try check("stat", source) { stat(source, &status) }
+            try check("stat", named) { stat(source, &status) }
             let isDirectory = (status.st_mode & S_IFMT) == S_IFDIR
             target = try root.create(mount.destination, directory: isDirectory)
             defer { close(target) }

@@ -23,6 +23,8 @@ public struct ContainerInit {
     let mountNamespace: Int32?
     /// A connected socket to the console socket's listener, when a terminal is wanted.
     let consoleSocket: Int32?
+    /// The bind sources the parent opened for us, by index into `spec.mounts`.
+    let bindSources: [Int: Int32]
     /// Whether the parent has confirmed our cgroup.
     let cgroupJoin = CgroupJoin()
 
@@ -75,10 +77,17 @@ public struct ContainerInit {
         let first = try sync.receiveDescriptor()
         let consoleSocket = plan.hasConsoleSocket ? try sync.receiveDescriptor() : nil
         let isExec = plan.process != nil
+        var bindSources: [Int: Int32] = [:]
+        if !isExec && !plan.bindSources.isEmpty {
+            try sync.send(.bindSourcesWanted)
+            for index in plan.bindSources {
+                bindSources[index] = try sync.receiveDescriptor()
+            }
+        }
         return ContainerInit(plan: plan, spec: spec, process: process, sync: sync,
                              stateDirectory: isExec ? nil : first,
                              mountNamespace: isExec ? first : nil,
-                             consoleSocket: consoleSocket)
+                             consoleSocket: consoleSocket, bindSources: bindSources)
     }
 
     /// Every step, in the order the kernel needs them.

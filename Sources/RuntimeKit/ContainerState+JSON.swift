@@ -68,6 +68,8 @@ extension InitPlan {
         fields["protectedExecutable"] = protectedExecutable.map(JSONValue.string)
         fields["newCgroupNamespace"] = .bool(newCgroupNamespace)
         fields["cgroupDirectories"] = .object(cgroupDirectories.mapValues(JSONValue.string))
+        fields["bindSources"] = bindSources.isEmpty ? nil
+            : .array(bindSources.map { .whole($0) })
         fields["process"] = process?.json
         fields["hookState"] = hookState
         return .object(fields)
@@ -84,6 +86,7 @@ extension InitPlan {
             protectedExecutable: try json.string("protectedExecutable"),
             newCgroupNamespace: try json.bool("newCgroupNamespace") ?? false,
             cgroupDirectories: try json.stringMap("cgroupDirectories") ?? [:],
+            bindSources: try json.integers("bindSources") ?? [],
             process: try json.object("process").map(Spec.Process.init(json:)),
             hookState: json.value("hookState"))
     }

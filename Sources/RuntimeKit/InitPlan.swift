@@ -1,7 +1,8 @@
 /// What the parent tells the re-executed init, as the first sync message. The init
 /// reads config.json itself from `configPath`; the descriptors it needs follow the plan
 /// as SCM_RIGHTS messages, in this order: the state directory (for an exec: the running
-/// container's mount namespace), then the console socket when `hasConsoleSocket`.
+/// container's mount namespace), then the console socket when `hasConsoleSocket`, then,
+/// once the init asks for them, one descriptor per index of `bindSources`.
 struct InitPlan: Codable, Equatable {
     var id: String
     var bundle: String
@@ -19,6 +20,9 @@ struct InitPlan: Codable, Equatable {
     /// The container's cgroup directory in each hierarchy, by mount point, for the bind
     /// mounts of /sys/fs/cgroup; empty when runcs manages no cgroups.
     var cgroupDirectories: [String: String]
+    /// Indices into config.json's mounts whose bind source the parent opens and passes
+    /// (`BindSources`); empty when the init reaches them itself.
+    var bindSources: [Int] = []
     /// Set for `exec`: the process to start in the running container in place of
     /// config.json's. The init then joins the container's mount namespace instead of
     /// building a root, and execs at once instead of waiting for `start`.

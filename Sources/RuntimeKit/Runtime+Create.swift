@@ -95,6 +95,9 @@ extension Runtime {
         if spec.hooks?.runsInContainer == true {
             plan.hookState = creating
         }
+        if BindSources.needed(for: spec) {
+            plan.bindSources = BindSources.bindIndices(of: spec)
+        }
         do {
             try launcher.parent.send(.plan(Array(plan.json.serialized().utf8)))
             try launcher.parent.send(descriptor: directoryFD)
@@ -105,6 +108,9 @@ extension Runtime {
             // A child that failed before its exec has said why before it closed.
             try awaitReady(launcher.parent, pid: pid, id: id)
             throw error
+        }
+        if !plan.bindSources.isEmpty {
+            try passBindSources(of: spec, bundle: bundle, over: launcher.parent, to: pid)
         }
 
         // The init sets itself up meanwhile; the first move into a cgroup waits for an
@@ -158,7 +164,8 @@ extension Runtime {
             case .runHooks:
                 try createHooks()
                 try sync.send(.hooksDone)
-            case .plan, .joined, .hooksDone, .userNamespace, .idMapsWritten, .initPID, nil:
+            case .plan, .joined, .hooksDone, .userNamespace, .idMapsWritten, .initPID,
+                 .bindSourcesWanted, nil:
                 let status = HostProcess.waitForChild(pid)
                 throw RuntimeError(.internal, "container init exited with status \(status)")
             }
@@ -193,6 +200,25 @@ extension Runtime {
             throw RuntimeError(.notFound, "rootfs \(absolute) does not exist")
         }
         return absolute
+    }
+
+    /// Waits until the init asks for its bind sources, then opens them in its mount
+    /// namespace and sends them (`BindSources`).
+    private func passBindSources(of spec: Spec, bundle: String, over sync: SyncSocket,
+                                 to pid: Int32) throws {
+        switch try sync.receive() {
+        case .bindSourcesWanted:
+            break
+        case .failed(let error):
+            throw error
+        default:
+            throw RuntimeError(.internal, "init did not ask for its bind sources")
+        }
+        let sources = try BindSources.open(for: spec, bundle: bundle, in: pid)
+        defer { sources.close() }
+        for descriptor in sources.descriptors {
+            try sync.send(descriptor: descriptor)
+        }
     }
 
     /// Refuses configurations this runtime cannot honour, before anything is made.

@@ -15,7 +15,10 @@ import SystemKit
 ///        ◀──────────────────────────── [.initPID(pid)]
 ///                                      bind exe ro, exec ────────▶ start
 ///   .plan(json) ────────────────────────────────────────────────▶ read plan
-///   fd: state dir, [console socket] ────────────────────────────▶ mounts, pivot_root, ...
+///   fd: state dir, [console socket] ────────────────────────────▶ read descriptors
+///        ◀──────────────────────────────────────────────────────── [.bindSourcesWanted]
+///   [setns its mount ns, open the bind
+///    sources, setns back; fd: each] ────────────────────────────▶ mounts, pivot_root, ...
 ///   cgroup create, add pid
 ///   .joined ────────────────────────────────────────────────────▶ (awaited before ready,
 ///                                                                  or first with cgroupns)
@@ -47,6 +50,9 @@ enum SyncMessage: Equatable {
     /// The init stopped before pivot_root: the parent runs its create-time hooks now.
     case runHooks
     case hooksDone
+    /// The init in a user namespace is running in its final mount namespace and waits
+    /// for the bind sources its plan lists (`BindSources`).
+    case bindSourcesWanted
 
     var encoded: [UInt8] {
         switch self {
@@ -60,6 +66,7 @@ enum SyncMessage: Equatable {
         case .failed(let error): Array("error \(error.code.rawValue) \(error.message)".utf8)
         case .runHooks: Array("hooks".utf8)
         case .hooksDone: Array("hooks-done".utf8)
+        case .bindSourcesWanted: Array("bind-sources".utf8)
         }
     }
 
@@ -83,6 +90,8 @@ enum SyncMessage: Equatable {
             self = .runHooks
         } else if text == "hooks-done" {
             self = .hooksDone
+        } else if text == "bind-sources" {
+            self = .bindSourcesWanted
         } else if text.hasPrefix("error ") {
             self = .failed(Self.decodeError(text.dropFirst(6)))
         } else if text.hasPrefix("child-error ") {
