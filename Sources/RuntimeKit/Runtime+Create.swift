@@ -227,9 +227,11 @@ extension Runtime {
             throw RuntimeError(.invalidArgument, "config.json: process.args must not be empty")
         }
         let namespaces = spec.linux?.namespaces ?? []
-        guard namespaces.contains(where: { $0.type == "mount" && $0.path == nil }) else {
+        // The rootfs is built in a mount namespace of the container's own, new or joined
+        // by path (then the work happens in that one, as the specification says).
+        guard namespaces.contains(where: { $0.type == "mount" }) else {
             throw RuntimeError(.invalidArgument,
-                               "config.json: a new mount namespace is required")
+                               "config.json: a mount namespace is required")
         }
         for namespace in namespaces where InitLauncher.cloneFlag(for: namespace.type) == nil {
             throw RuntimeError(.invalidArgument,
