@@ -11,11 +11,14 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
@@ -197,6 +200,29 @@ pid_t cruntime_spawn_init(const struct cruntime_spawn_request *request) {
     if (pid < 0) return -1;
     if (pid == 0) run_child(request);
     return (pid_t)pid;
+}
+
+int cruntime_sealed_copy(const char *path) {
+    int source = open(path, O_RDONLY | O_CLOEXEC);
+    if (source < 0) return -1;
+    int copy = memfd_create("runcs", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    struct stat status;
+    int failed = copy < 0 || fstat(source, &status) < 0;
+    off_t left = failed ? 0 : status.st_size;
+    while (!failed && left > 0) {
+        ssize_t sent = sendfile(copy, source, NULL, (size_t)left);
+        if (sent < 0 && errno == EINTR) continue;
+        if (sent <= 0) failed = 1;
+        else left -= sent;
+    }
+    int seals = F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+    if (!failed && fcntl(copy, F_ADD_SEALS, seals) < 0) failed = 1;
+    int saved = errno;
+    close(source);
+    if (!failed) return copy;
+    if (copy >= 0) close(copy);
+    errno = saved ? saved : EIO;
+    return -1;
 }
 
 int cruntime_setns(int fd, int type) {

@@ -15,9 +15,14 @@ extension ContainerInit {
         // Nothing we mount may travel back to the host, and pivot_root refuses shared
         // mounts: everything is a slave until the root is in place (`enterRootfs`
         // applies rootfsPropagation then). The rootfs must be a mount point of its own.
+        // Without a mount namespace of our own the mounts below go into the caller's,
+        // whose propagation is not ours to change.
         _ = try rootPropagation()
-        try mountCall(source: nil, target: "/", type: nil, flags: UInt(MS_SLAVE | MS_REC))
-        try mountCall(source: rootfs, target: rootfs, type: nil, flags: UInt(MS_BIND | MS_REC))
+        if spec.hasMountNamespace {
+            try mountCall(source: nil, target: "/", type: nil, flags: UInt(MS_SLAVE | MS_REC))
+            try mountCall(source: rootfs, target: rootfs, type: nil,
+                          flags: UInt(MS_BIND | MS_REC))
+        }
 
         let rootFD = try check("open", rootfs) { open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) }
         defer { close(rootFD) }
@@ -355,6 +360,12 @@ extension ContainerInit {
     func enterRootfs() throws {
         let rootfs = plan.rootfs
         try check("chdir", rootfs) { chdir(rootfs) }
+        if !spec.hasMountNamespace {
+            // The caller's mount namespace: no mount may move, only our root.
+            try check("chroot", rootfs) { chroot(".") }
+            try check("chdir", "/") { chdir("/") }
+            return
+        }
         if plan.noPivot {
             try detachKernelFilesystems(outside: rootfs)
             try mountCall(source: rootfs, target: "/", type: nil, flags: UInt(MS_MOVE))
@@ -385,53 +396,12 @@ extension ContainerInit {
     /// fully visible in its mount namespace, and the host's /proc, with nothing masked,
     /// would be one; the container's own /proc, with masked paths over it, is not.
     func detachKernelFilesystems(outside rootfs: String) throws {
-        // mountinfo names mount points by their real path.
-        guard let real = realpath(rootfs, nil) else {
-            let reason = String(cString: strerror(errno))
-            throw RuntimeError(.internal, "realpath \(rootfs): \(reason)")
+        let root = try MountTable.realPath(rootfs)
+        let outside = try MountTable.entries().filter { entry in
+            (entry.type == "proc" || entry.type == "sysfs")
+                && !MountTable.isBelow(entry.point, root)
         }
-        let root = String(cString: real)
-        free(real)
-        let text = try FileSystem.readText("/proc/self/mountinfo")
-        var targets: [String] = []
-        for line in text.split(separator: "\n") {
-            let halves = line.split(separator: " - ", maxSplits: 1)
-            guard halves.count == 2,
-                  let type = halves[1].split(separator: " ").first,
-                  type == "proc" || type == "sysfs" else { continue }
-            let fields = halves[0].split(separator: " ")
-            guard fields.count >= 5 else { continue }
-            let point = Self.unescapeMountPoint(fields[4])
-            if point != root && !point.hasPrefix(root + "/") {
-                targets.append(point)
-            }
-        }
-        // Deepest first; a target already gone with one above it is no failure.
-        for target in targets.sorted(by: { $0.count > $1.count }) {
-            if umount2(target, Int32(MNT_DETACH)) != 0 && errno != EINVAL && errno != ENOENT {
-                throw RuntimeError(.internal, "umount2 \(target): "
-                    + String(cString: strerror(errno)))
-            }
-        }
-    }
-
-    /// A mount point as /proc/self/mountinfo writes it, with its octal escapes ("\040"
-    /// for a space) turned back into bytes.
-    static func unescapeMountPoint(_ field: Substring) -> String {
-        var bytes: [UInt8] = []
-        var rest = Array(field.utf8)[...]
-        while let byte = rest.first {
-            let octal = rest.dropFirst().prefix(3)
-            if byte == UInt8(ascii: "\\"), octal.count == 3,
-               let value = UInt8(String(decoding: octal, as: UTF8.self), radix: 8) {
-                bytes.append(value)
-                rest = rest.dropFirst(4)
-            } else {
-                bytes.append(byte)
-                rest = rest.dropFirst()
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        try MountTable.detach(outside.map(\.point))
     }
 
     /// A bind source relative to the bundle, as the specification says.

@@ -15,6 +15,7 @@ extension ContainerState {
         fields["cgroupsPath"] = cgroupsPath.map(JSONValue.string)
         fields["hooks"] = hooks?.json
         fields["resources"] = resources?.json
+        fields["mountsInOurNamespace"] = mountsInOurNamespace.map(JSONValue.bool)
         return .object(fields)
     }
 
@@ -29,7 +30,8 @@ extension ContainerState {
             annotations: try json.stringMap("annotations"),
             cgroupsPath: try json.string("cgroupsPath"),
             hooks: try json.object("hooks").map(Spec.Hooks.init(json:)),
-            resources: try json.object("resources").map(Spec.Resources.init(json:)))
+            resources: try json.object("resources").map(Spec.Resources.init(json:)),
+            mountsInOurNamespace: try json.bool("mountsInOurNamespace"))
     }
 }
 

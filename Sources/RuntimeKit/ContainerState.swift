@@ -20,6 +20,9 @@ public struct ContainerState: Codable, Sendable, Equatable {
     public var hooks: Spec.Hooks?
     /// `linux.resources` as in force: config.json's at create, with every `update` since.
     public var resources: Spec.Resources?
+    /// Set when the container has no mount namespace of its own: its mounts below the
+    /// rootfs are in ours, and delete takes them away.
+    public var mountsInOurNamespace: Bool? = nil
 }
 
 /// Where a container is in its life, as the OCI state's `status` reports it.

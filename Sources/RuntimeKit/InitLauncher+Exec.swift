@@ -45,6 +45,7 @@ extension InitLauncher {
         self.joins = joins
         self.pidNamespace = pidNamespace
         self.executable = executable
+        sealedExecutable = nil
         self.preserveFDs = preserveFDs
     }
 

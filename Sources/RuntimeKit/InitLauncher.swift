@@ -23,6 +23,9 @@ struct InitLauncher {
     let pidNamespace: Int32?
     /// The runcs binary on the host.
     let executable: String
+    /// Without a mount namespace of the container's own there is none to bind runcs
+    /// read-only in: the init is executed from this sealed copy of it instead.
+    let sealedExecutable: Int32?
     let preserveFDs: Int
 
     init(spec: Spec, preserveFDs: Int) throws {
@@ -56,9 +59,17 @@ struct InitLauncher {
         newCgroupNamespace = cgroupNamespace
         self.joins = ordered
         self.pidNamespace = pidNamespace
-        executable = try Self.ownExecutable()
+        let binary = try Self.ownExecutable()
+        executable = binary
+        let ownMounts = flags & CLONE_NEWNS != 0 || joins.contains { $0.type == CLONE_NEWNS }
+        sealedExecutable = ownMounts ? nil : try Syscall.check("memfd", path: binary) {
+            cruntime_sealed_copy(binary)
+        }
         self.preserveFDs = preserveFDs
     }
+
+    /// Whether the child bind-mounts runcs read-only over itself (`protect_executable`).
+    var bindsExecutable: Bool { sealedExecutable == nil }
 
     /// Clones the init and returns its pid; closes the child's end of the socket.
     func spawn() throws -> Int32 {
@@ -72,6 +83,7 @@ struct InitLauncher {
             for join in joins {
                 close(join.fd)
             }
+            sealedExecutable.map { _ = close($0) }
         }
         if let pidNamespace {
             defer { close(pidNamespace) }
@@ -94,7 +106,9 @@ struct InitLauncher {
         let joinFDs = joins.map(\.fd)
         let joinTypes = joins.map(\.type)
 
-        let pid = executable.withCString { path in
+        let executed = sealedExecutable.map { "/proc/self/fd/\($0)" } ?? executable
+        let ownMounts: Int32 = bindsExecutable ? 1 : 0
+        let pid = executed.withCString { path in
             argv.withUnsafeBufferPointer { argvBuffer in
                 envp.withUnsafeBufferPointer { envpBuffer in
                     joinFDs.withUnsafeBufferPointer { fds in
@@ -110,8 +124,8 @@ struct InitLauncher {
                                 unshare_flags: unshareFlags,
                                 sync_fd: child.fd,
                                 sync_target: syncTarget,
-                                protect_executable: 1,
-                                make_root_slave: 1,
+                                protect_executable: ownMounts,
+                                make_root_slave: ownMounts,
                                 wait_for_parent: idMaps == nil ? 0 : 1)
                             return cruntime_spawn_init(&request)
                         }

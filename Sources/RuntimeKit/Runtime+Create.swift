@@ -77,6 +77,9 @@ extension Runtime {
             if !ready {
                 Glibc.kill(pid, SIGKILL)
                 _ = HostProcess.waitForChild(pid)
+                if !spec.hasMountNamespace {
+                    removeMounts(below: rootfs, id: id)
+                }
             }
         }
 
@@ -89,7 +92,8 @@ extension Runtime {
         var plan = InitPlan(id: id, bundle: bundle, configPath: configPath, rootfs: rootfs,
                             noPivot: options.noPivot, hasConsoleSocket: consoleFD != nil,
                             preserveFDs: options.preserveFDs,
-                            protectedExecutable: launcher.executable,
+                            protectedExecutable: launcher.bindsExecutable
+                                ? launcher.executable : nil,
                             newCgroupNamespace: launcher.newCgroupNamespace,
                             cgroupDirectories: cgroup?.directories ?? [:])
         if spec.hooks?.runsInContainer == true {
@@ -137,7 +141,8 @@ extension Runtime {
             ociVersion: spec.ociVersion, id: id, pid: pid, initStartTime: startTime,
             bundle: bundle, rootfs: rootfs, created: Self.now(), owner: Self.ownerName(),
             annotations: spec.annotations, cgroupsPath: cgroupsPath,
-            hooks: spec.hooks?.afterCreate, resources: spec.linux?.resources)
+            hooks: spec.hooks?.afterCreate, resources: spec.linux?.resources,
+            mountsInOurNamespace: spec.hasMountNamespace ? nil : true)
         try store.save(state)
         if let pidFile = options.pidFile {
             try StateStore.replace(Self.absolute(pidFile), with: Array(String(pid).utf8))
@@ -227,11 +232,17 @@ extension Runtime {
             throw RuntimeError(.invalidArgument, "config.json: process.args must not be empty")
         }
         let namespaces = spec.linux?.namespaces ?? []
-        // The rootfs is built in a mount namespace of the container's own, new or joined
-        // by path (then the work happens in that one, as the specification says).
-        guard namespaces.contains(where: { $0.type == "mount" }) else {
-            throw RuntimeError(.invalidArgument,
-                               "config.json: a mount namespace is required")
+        // Without a mount namespace the container shares ours: its mounts go below the
+        // rootfs here (delete takes them away) and it is entered by chroot. What would
+        // cover or remount paths outside those mounts has no place then.
+        if !spec.hasMountNamespace {
+            let refused = [("linux.maskedPaths", !(spec.linux?.maskedPaths ?? []).isEmpty),
+                           ("linux.readonlyPaths", !(spec.linux?.readonlyPaths ?? []).isEmpty),
+                           ("root.readonly", spec.root?.readonly == true)]
+            for (field, isSet) in refused where isSet {
+                throw RuntimeError(.invalidArgument, "config.json: \(field) needs a mount "
+                    + "namespace of the container's own in linux.namespaces")
+            }
         }
         for namespace in namespaces where InitLauncher.cloneFlag(for: namespace.type) == nil {
             throw RuntimeError(.invalidArgument,

@@ -40,6 +40,9 @@ extension Runtime {
             terminate(state)
         }
         try ContainerCgroup.destroy(state)
+        if state.mountsInOurNamespace == true {
+            removeMounts(below: state.rootfs, id: id)
+        }
         try store.remove(id)
         logger.debug("container deleted", ["id": id])
         if state.hooks?.hooks(.poststop).isEmpty == false {
@@ -59,6 +62,20 @@ extension Runtime {
         logger.debug("killing processes left in the cgroup",
                      ["id": state.id, "count": left.count])
         _ = try? ContainerCgroup.killAll(state, signal: SIGKILL)
+    }
+
+    /// Detaches the mounts a container without a mount namespace of its own left in
+    /// ours, below its rootfs; a failure is logged, the rest of the cleanup goes on.
+    func removeMounts(below rootfs: String, id: String) {
+        do {
+            let root = try MountTable.realPath(rootfs)
+            let points = try MountTable.entries().map(\.point).filter { point in
+                point != root && MountTable.isBelow(point, root)
+            }
+            try MountTable.detach(points)
+        } catch {
+            logger.warning("mounts below rootfs \(rootfs) left: \(error)", ["id": id])
+        }
     }
 
     /// SIGKILLs the container's processes and waits until the init is gone.

@@ -161,3 +161,10 @@ extension Spec {
         }
     }
 }
+
+extension Spec {
+    /// Whether linux.namespaces gives the container a mount namespace, new or joined.
+    var hasMountNamespace: Bool {
+        linux?.namespaces?.contains { $0.type == "mount" } ?? false
+    }
+}

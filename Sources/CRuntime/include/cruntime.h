@@ -64,6 +64,10 @@ int cruntime_pivot_root(const char *new_root, const char *put_old);
 /// resolved as if `root` were "/", symlinks included, never leaving it.
 int cruntime_open_in_root(int root, const char *path, int flags, unsigned long long resolve);
 
+/// A sealed, close-on-exec memfd holding a copy of the file at `path`: nothing can
+/// write to it or resize it any more. Returns the descriptor, or -1 with errno.
+int cruntime_sealed_copy(const char *path);
+
 /// close_range(2) with CLOSE_RANGE_CLOEXEC: marks every descriptor >= `first` close-on-exec.
 int cruntime_cloexec_from(unsigned int first);
 
