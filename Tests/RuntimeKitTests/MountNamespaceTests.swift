@@ -63,4 +63,41 @@ import Testing
                 || result.error.contains("permission denied"), "\(result.error)")
         #expect(result.status != 0)
     }
+
+    @Test func withoutAMountNamespaceTheMountsGoBelowTheRootfsHereUntilDelete() throws {
+        let container = try TestContainer(args: ["sh", "-c",
+                                                 "readlink /proc/self/ns/mnt; sleep 30"])
+        defer { container.cleanUp() }
+        let namespaces = container.spec.linux?.namespaces ?? []
+        container.spec.linux?.namespaces = namespaces.filter { $0.type != "mount" }
+        container.spec.linux?.maskedPaths = nil
+        container.spec.linux?.readonlyPaths = nil
+        container.spec.root?.readonly = false
+        let id = container.makeID("shared-mounts")
+        let created = try container.runcs(["create", "--bundle", container.bundle, id])
+        try #require(created.status == 0, "\(created.error)")
+
+        // The container's proc is mounted in our namespace, below its rootfs.
+        let whileCreated = try FileSystem.readText("/proc/self/mountinfo")
+        #expect(whileCreated.contains(" \(container.rootfs)/proc "))
+        let pid = try container.initPID(id)
+        #expect(readLink("/proc/\(pid)/ns/mnt") == readLink("/proc/self/ns/mnt"))
+        #expect(readLink("/proc/\(pid)/root") == container.rootfs)
+
+        let deleted = try container.runcs(["delete", "--force", id])
+        #expect(deleted.status == 0, "\(deleted.error)")
+        let afterDelete = try FileSystem.readText("/proc/self/mountinfo")
+        #expect(!afterDelete.contains(container.rootfs))
+    }
+
+    @Test func withoutAMountNamespaceMaskedPathsAreRefused() throws {
+        let container = try TestContainer(args: ["true"])
+        defer { container.cleanUp() }
+        let namespaces = container.spec.linux?.namespaces ?? []
+        container.spec.linux?.namespaces = namespaces.filter { $0.type != "mount" }
+        let result = try container.run()
+        #expect(result.status != 0)
+        #expect(result.error.contains("linux.maskedPaths needs a mount namespace"),
+                "\(result.error)")
+    }
 }
