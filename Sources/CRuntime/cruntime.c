@@ -107,6 +107,18 @@ static void join_namespaces(const struct cruntime_spawn_request *request) {
     }
 }
 
+/// Forks the init into the pid namespace entered for our children (CLONE_PARENT: it is
+/// the caller's child too); we report its pid and exit, only the init goes on.
+static void fork_init(int sync) {
+    long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
+    if (pid < 0) fail(sync, "fork-init", errno);
+    if (pid > 0) {
+        report(sync, "init-pid ", "", pid);
+        _exit(0);
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
 /// Makes the namespaces of `unshare_flags`, the user namespace first; a new pid
 /// namespace takes a fork, after which only the child goes on (see `unshare_flags`).
 static void unshare_namespaces(const struct cruntime_spawn_request *request) {
@@ -122,13 +134,7 @@ static void unshare_namespaces(const struct cruntime_spawn_request *request) {
     if (!(flags & CLONE_NEWPID)) return;
 
     if (unshare(CLONE_NEWPID) < 0) fail(sync, "unshare-pid", errno);
-    long pid = syscall(SYS_clone, (unsigned long)(CLONE_PARENT | SIGCHLD), 0, 0, 0, 0);
-    if (pid < 0) fail(sync, "fork-init", errno);
-    if (pid > 0) {
-        report(sync, "init-pid ", "", pid);
-        _exit(0);
-    }
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    fork_init(sync);
 }
 
 /// Bind-mounts `path` read-only over itself. The remount keeps the flags of the mount
@@ -180,6 +186,7 @@ static void run_child(const struct cruntime_spawn_request *request) {
     if (clone_made_mounts) prepare_mounts(request);
     join_namespaces(request);
     if (request->unshare_flags) unshare_namespaces(request);
+    if (request->fork_after_joins) fork_init(sync);
     if (!clone_made_mounts) prepare_mounts(request);
 
     if (sync != request->sync_target) {

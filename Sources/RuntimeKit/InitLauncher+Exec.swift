@@ -7,8 +7,8 @@ extension InitLauncher {
     /// The namespaces of a running container that the clone child joins with setns, by
     /// their names under /proc/<pid>/ns. The pid namespace is entered by the parent
     /// before the clone; the mount namespace by the init itself (`runExec`).
-    /// The user namespace is joined last (`NamespaceJoinOrder`), after the child made
-    /// its private mount namespace ready, and the child becomes its root.
+    /// The user namespace is joined last (`NamespaceJoinOrder`) and the child becomes
+    /// its root.
     static let execJoinedNamespaces: [(name: String, type: Int32)] = [
         ("ipc", CLONE_NEWIPC), ("uts", CLONE_NEWUTS), ("net", CLONE_NEWNET),
         ("cgroup", CLONE_NEWCGROUP), ("user", CLONE_NEWUSER),
@@ -29,17 +29,28 @@ extension InitLauncher {
                     joins.append((fd, namespace.type))
                 }
             }
-            joins = NamespaceJoinOrder.ordered(joins)
             pidNamespace = try Self.openNamespace(of: pid, "pid")
+            // Not root on the host, we may enter the container's pid namespace only from
+            // inside its user namespace: the child joins it there and forks the init.
+            if let entered = pidNamespace, geteuid() != 0,
+               joins.contains(where: { $0.type == CLONE_NEWUSER }) {
+                joins.append((entered, CLONE_NEWPID))
+                pidNamespace = nil
+            }
             pair = try SyncSocket.pair()
         } catch {
             (joins.map(\.fd) + (pidNamespace.map { [$0] } ?? [])).forEach { close($0) }
             throw error
         }
+        joins = NamespaceJoinOrder.ordered(joins)
         parent = pair.parent
         child = pair.child
-        cloneFlags = CLONE_NEWNS
-        unshareFlags = 0
+        // Into a user namespace the child joins everything first and then unshares its
+        // private mount namespace, which that user namespace then owns: so the child,
+        // root in it, may mount there even when we are not root on the host.
+        let joinsUser = joins.contains { $0.type == CLONE_NEWUSER }
+        cloneFlags = joinsUser ? 0 : CLONE_NEWNS
+        unshareFlags = joinsUser ? CLONE_NEWNS : 0
         idMaps = nil
         newCgroupNamespace = false
         self.joins = joins

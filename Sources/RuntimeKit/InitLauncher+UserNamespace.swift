@@ -36,7 +36,7 @@ extension InitLauncher {
                 try idMaps.write(for: child)
                 try parent.send(.idMapsWritten)
             }
-            guard unshareFlags & CLONE_NEWPID != 0 else {
+            guard unshareFlags & CLONE_NEWPID != 0 || joinsPidNamespace else {
                 return child
             }
             guard case .initPID(let pid) = try receiveFromChild(child) else {

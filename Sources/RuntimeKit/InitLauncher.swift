@@ -68,6 +68,9 @@ struct InitLauncher {
         self.preserveFDs = preserveFDs
     }
 
+    /// Whether the child joins a pid namespace itself and forks the init into it.
+    var joinsPidNamespace: Bool { joins.contains { $0.type == CLONE_NEWPID } }
+
     /// Whether the child bind-mounts runcs read-only over itself (`protect_executable`).
     var bindsExecutable: Bool { sealedExecutable == nil }
 
@@ -126,7 +129,8 @@ struct InitLauncher {
                                 sync_target: syncTarget,
                                 protect_executable: ownMounts,
                                 make_root_slave: ownMounts,
-                                wait_for_parent: idMaps == nil ? 0 : 1)
+                                wait_for_parent: idMaps == nil ? 0 : 1,
+                                fork_after_joins: joinsPidNamespace ? 1 : 0)
                             return cruntime_spawn_init(&request)
                         }
                     }

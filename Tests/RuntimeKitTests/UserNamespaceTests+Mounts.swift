@@ -66,3 +66,24 @@ extension UserNamespaceTests {
         #expect(status.st_uid == Self.hostBase + 1000 && status.st_gid == Self.hostBase + 1000)
     }
 }
+
+/// exec by an unprivileged user into its rootless container.
+extension UserNamespaceTests {
+    @Test func anUnprivilegedUserExecsIntoItsRootlessContainer() throws {
+        let user = try TemporaryUser()
+        defer { user.remove() }
+        let bundle = try RootlessBundle(user: user)
+        defer { bundle.cleanUp() }
+        try bundle.configure(args: ["sleep", "30"])
+        let runcs = [TestContainer.runcsPath, "--root", bundle.stateRoot]
+        let id = "rootless-exec-\(getpid())"
+        let started = try user.execute(runcs + ["run", "-d", "-b", bundle.path, id])
+        try #require(started.status == 0, "\(started.error)")
+        defer { _ = try? user.execute(runcs + ["delete", "--force", id]) }
+
+        let result = try user.execute(runcs + ["exec", id, "sh", "-c",
+                                               "id -u; cat /proc/self/uid_map; cat /proc/1/comm"])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(words(result.output) == ["0", "0", "\(user.uid)", "1", "sleep"])
+    }
+}

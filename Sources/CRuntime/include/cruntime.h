@@ -45,6 +45,9 @@ struct cruntime_spawn_request {
     /// until the parent answers with one message; the parent writes the child's uid_map
     /// and gid_map in between.
     int wait_for_parent;
+    /// Nonzero: a pid namespace is among the joins; after them (and any unshare) the
+    /// child forks the init into it, reports "init-pid <pid>" and exits 0.
+    int fork_after_joins;
 };
 
 /// Clones the container's init with `request->clone_flags | SIGCHLD` and, in the child,
