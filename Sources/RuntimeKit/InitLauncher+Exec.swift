@@ -6,7 +6,8 @@ import SystemKit
 extension InitLauncher {
     /// The namespaces of a running container that the clone child joins with setns, by
     /// their names under /proc/<pid>/ns. The pid namespace is entered by the parent
-    /// before the clone; the mount namespace by the init itself (`runExec`).
+    /// before the clone (by the child, when only the user namespace lets us in); the
+    /// mount namespace by the init itself (`runExec`).
     /// The user namespace is joined last (`NamespaceJoinOrder`) and the child becomes
     /// its root.
     static let execJoinedNamespaces: [(name: String, type: Int32)] = [
@@ -70,6 +71,7 @@ extension InitLauncher {
         if let pidNamespace {
             close(pidNamespace)
         }
+        sealedExecutable.map { _ = close($0) }
     }
 
     /// /proc/<pid>/ns/<name> opened close-on-exec, or nil when it is the namespace we
