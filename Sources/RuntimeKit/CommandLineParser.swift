@@ -1,7 +1,9 @@
 /// Parses flags the way runc's command line does, so that supervisors written for runc
 /// can call runcs unchanged: `--flag value`, `--flag=value`, the single-dash long forms
 /// (`-flag value`, `-flag=value`), one-letter aliases (`-d`), and booleans with or
-/// without `=true`/`=false`. Flags end at the first positional argument or at `--`.
+/// without `=true`/`=false`. Flags end at `--`, and at the first positional argument
+/// unless `flagsAfterArguments` is set: then, as runc's verbs that take only ids do, flags
+/// may also follow the ids (`update ID --memory 1M`).
 public struct CommandLineParser: Sendable {
     /// A flag: its names without dashes (the first is the one results are keyed by), and
     /// whether it takes a value.
@@ -35,15 +37,18 @@ public struct CommandLineParser: Sendable {
     }
 
     public let flags: [Flag]
+    public let flagsAfterArguments: Bool
 
-    public init(_ flags: [Flag]) {
+    public init(_ flags: [Flag], flagsAfterArguments: Bool = false) {
         self.flags = flags
+        self.flagsAfterArguments = flagsAfterArguments
     }
 
     public func parse<Arguments: Collection>(_ arguments: Arguments) throws(RuntimeError)
         -> Result where Arguments.Element == String
     {
         var result = Result()
+        var positionals: [String] = []
         var remaining = Array(arguments)[...]
         while let argument = remaining.first {
             if argument == "--" {
@@ -51,7 +56,12 @@ public struct CommandLineParser: Sendable {
                 break
             }
             guard argument.hasPrefix("-"), argument.count > 1 else {
-                break
+                guard flagsAfterArguments else {
+                    break
+                }
+                positionals.append(argument)
+                remaining.removeFirst()
+                continue
             }
             remaining.removeFirst()
             let body = argument.drop { $0 == "-" }
@@ -85,7 +95,7 @@ public struct CommandLineParser: Sendable {
                 result.values[key, default: []].append(value)
             }
         }
-        result.rest = Array(remaining)
+        result.rest = positionals + remaining
         return result
     }
 }

@@ -80,6 +80,7 @@ extension ContainerCgroup {
             pidsLimit: resources.pids?.limit,
             hugepageLimits: Dictionary(
                 (resources.hugepageLimits ?? []).map { ($0.pageSize, $0.limit) },
-                uniquingKeysWith: { _, last in last }))
+                uniquingKeysWith: { _, last in last }),
+            unified: resources.unified ?? [:])
     }
 }

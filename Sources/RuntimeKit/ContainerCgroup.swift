@@ -32,6 +32,7 @@ enum ContainerCgroup {
                         logger: Logger) throws(RuntimeError) -> Prepared?
     {
         let path = path(for: spec, id: id)
+        let prepared: Prepared
         do {
             let manager = try CgroupManager(path: path)
             try manager.create(resources: resources(of: spec))
@@ -39,7 +40,7 @@ enum ContainerCgroup {
             for directory in manager.directories {
                 directories[directory.mountPoint] = directory.path
             }
-            return Prepared(manager: manager, path: path, directories: directories)
+            prepared = Prepared(manager: manager, path: path, directories: directories)
         } catch {
             // Even a half-made cgroup goes.
             try? destroy(path: path)
@@ -54,6 +55,25 @@ enum ContainerCgroup {
             logger.debug("rootless container runs without a cgroup of its own",
                          ["id": id, "cgroup": path, "error": error])
             return nil
+        }
+        try checkShared(prepared, id: id, logger: logger)
+        return prepared
+    }
+
+    /// A cgroup that existed before may hold other processes, which the container's
+    /// limits then cover too (a warning), or be frozen, which would stop the init before
+    /// it could report (refused; the cgroup is left as it was found).
+    static func checkShared(_ prepared: Prepared, id: String, logger: Logger)
+        throws(RuntimeError)
+    {
+        if prepared.manager.isFrozen {
+            throw RuntimeError(.invalidState, "container's cgroup unexpectedly frozen: "
+                + "\"\(prepared.path)\" is frozen; thaw it or choose another cgroupsPath")
+        }
+        let processes = (try? prepared.manager.processes()) ?? []
+        if !processes.isEmpty {
+            logger.warning("container's cgroup is not empty: its limits cover other processes",
+                           ["id": id, "cgroup": prepared.path, "processes": processes.count])
         }
     }
 

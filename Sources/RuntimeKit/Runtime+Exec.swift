@@ -67,7 +67,8 @@ extension Runtime {
             throw RuntimeError.notRunning(id)
         case .paused where !options.ignorePaused:
             throw RuntimeError(.invalidState,
-                "container \"\(id)\" is paused: exec into it needs --ignore-paused")
+                "container \"\(id)\" is paused: cannot exec in a paused container "
+                    + "(--ignore-paused waits for resume)")
         default:
             break
         }

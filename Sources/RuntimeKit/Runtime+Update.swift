@@ -81,6 +81,9 @@ extension Spec.Resources {
         if let pids = update.pids, pids.limit != 0 {
             merged.pids = pids
         }
+        if let unified = update.unified {
+            merged.unified = (self.unified ?? [:]).merging(unified) { _, new in new }
+        }
         return merged
     }
 }

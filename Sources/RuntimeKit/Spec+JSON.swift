@@ -125,7 +125,8 @@ extension Spec.Resources {
             hugepageLimits: try json.objects("hugepageLimits")?.map { entry throws(RuntimeError) in
                 Spec.HugepageLimit(pageSize: try entry.requiredString("pageSize"),
                                    limit: try entry.requiredInteger("limit"))
-            })
+            },
+            unified: try json.stringMap("unified"))
     }
 }
 
@@ -280,6 +281,7 @@ extension Spec.Resources {
             .array(limits.map { .object(["pageSize": .string($0.pageSize),
                                          "limit": .whole($0.limit)]) })
         }
+        fields["unified"] = unified.map { files in .object(files.mapValues(JSONValue.string)) }
         return .object(fields)
     }
 }

@@ -81,14 +81,18 @@ extension Spec {
         public var cpu: CPU?
         public var pids: Pids?
         public var hugepageLimits: [HugepageLimit]?
+        /// cgroup v2 files written as they are; refused on cgroup v1.
+        public var unified: [String: String]?
 
         public init(devices: [DeviceRule]? = nil, memory: Memory? = nil, cpu: CPU? = nil,
-                    pids: Pids? = nil, hugepageLimits: [HugepageLimit]? = nil) {
+                    pids: Pids? = nil, hugepageLimits: [HugepageLimit]? = nil,
+                    unified: [String: String]? = nil) {
             self.devices = devices
             self.memory = memory
             self.cpu = cpu
             self.pids = pids
             self.hugepageLimits = hugepageLimits
+            self.unified = unified
         }
     }
 

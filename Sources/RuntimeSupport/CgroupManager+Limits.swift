@@ -6,8 +6,25 @@ extension CgroupManager {
         let settled = resources.withUnsetValuesRemoved
         if isUnified {
             try applyUnified(settled)
+            try applyUnifiedFiles(settled.unified)
         } else {
+            guard settled.unified.isEmpty else {
+                throw CgroupError.invalidValue(
+                    name: "unified", value: "invalid configuration: linux.resources.unified "
+                        + "needs cgroup v2, and this machine's controllers are on v1")
+            }
             try applyLegacy(settled)
+        }
+    }
+
+    /// `linux.resources.unified`: each file written as given, after the typed limits so
+    /// that it can refine them. A name must be a file of the cgroup's own directory.
+    private func applyUnifiedFiles(_ files: [String: String]) throws {
+        for (name, value) in files.sorted(by: { $0.key < $1.key }) {
+            guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+                throw CgroupError.invalidValue(name: "unified", value: name)
+            }
+            try write(directories[0].path, name, value)
         }
     }
 

@@ -27,6 +27,9 @@ public struct CgroupResources: Sendable, Equatable {
     public var devices: [CgroupDeviceRule]
     /// Limits of huge page use in bytes, by page size as the kernel names it ("2MB").
     public var hugepageLimits: [String: UInt64]
+    /// cgroup v2 interface files to write as they are (`linux.resources.unified`): file
+    /// name → value. A v1 machine refuses them.
+    public var unified: [String: String]
 
     public init(
         memoryLimit: Int64? = nil,
@@ -39,7 +42,8 @@ public struct CgroupResources: Sendable, Equatable {
         mems: String? = nil,
         pidsLimit: Int64? = nil,
         devices: [CgroupDeviceRule] = [],
-        hugepageLimits: [String: UInt64] = [:]
+        hugepageLimits: [String: UInt64] = [:],
+        unified: [String: String] = [:]
     ) {
         self.memoryLimit = memoryLimit
         self.memoryReservation = memoryReservation
@@ -52,6 +56,7 @@ public struct CgroupResources: Sendable, Equatable {
         self.pidsLimit = pidsLimit
         self.devices = devices
         self.hugepageLimits = hugepageLimits
+        self.unified = unified
     }
 }
 

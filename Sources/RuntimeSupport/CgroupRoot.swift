@@ -49,6 +49,14 @@ public enum CgroupRoot: Sendable, Equatable {
             hierarchy.controllers.contains { !$0.hasPrefix("name=") }
         }
         if hasV1Controllers {
+            // A hybrid machine: the cgroup2 mount beside the v1 ones has no controllers,
+            // but a process is placed in it too, so that tools reading its "0::" line
+            // (systemd, runc's own checks) find the container where its v1 cgroups are.
+            if let unifiedMount, unifiedMount != "/sys/fs/cgroup" {
+                legacy.append(CgroupHierarchy(
+                    controllers: [], mountPoint: unifiedMount,
+                    processPath: placement.unifiedPath ?? "/"))
+            }
             return .legacy(legacy)
         }
         if let unifiedMount {

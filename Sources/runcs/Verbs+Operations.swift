@@ -8,13 +8,13 @@ import SystemKit
 /// `features`.
 extension Verbs {
     static func pause(_ arguments: [String], runtime: Runtime) throws -> Int32 {
-        let parsed = try CommandLineParser([]).parse(arguments)
+        let parsed = try parse([], arguments)
         try runtime.pause(try onlyID(parsed, verb: "pause"))
         return 0
     }
 
     static func resume(_ arguments: [String], runtime: Runtime) throws -> Int32 {
-        let parsed = try CommandLineParser([]).parse(arguments)
+        let parsed = try parse([], arguments)
         try runtime.resume(try onlyID(parsed, verb: "resume"))
         return 0
     }
@@ -29,7 +29,7 @@ extension Verbs {
 
     /// `update`: the `--resources` file (or "-" for stdin) first, then each flag over it.
     static func update(_ arguments: [String], runtime: Runtime) throws -> Int32 {
-        let parsed = try CommandLineParser(updateFlags).parse(arguments)
+        let parsed = try parse(updateFlags, arguments)
         let id = try onlyID(parsed, verb: "update")
         var resources = Spec.Resources()
         if let source = parsed.value("resources") {
@@ -73,7 +73,7 @@ extension Verbs {
     /// default) until the container stops.
     static func events(_ arguments: [String], runtime: Runtime) throws -> Int32 {
         let flags: [CommandLineParser.Flag] = [.init("stats"), .init("interval", value: true)]
-        let parsed = try CommandLineParser(flags).parse(arguments)
+        let parsed = try parse(flags, arguments)
         let id = try onlyID(parsed, verb: "events")
         if parsed.isSet("stats") {
             try writeLine(try runtime.statsEvent(id))
@@ -87,7 +87,7 @@ extension Verbs {
     }
 
     static func features(_ arguments: [String]) throws -> Int32 {
-        _ = try CommandLineParser([]).parse(arguments)
+        _ = try parse([], arguments)
         try writeLine(Runtime.features(version: RuncsCommand.version).serialized(pretty: true))
         return 0
     }

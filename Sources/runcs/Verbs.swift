@@ -13,44 +13,44 @@ enum Verbs {
     ]
 
     static func spec(_ arguments: [String]) throws -> Int32 {
-        let parsed = try CommandLineParser([.init("bundle", "b", value: true),
-                                            .init("rootless")]).parse(arguments)
+        let parsed = try parse([.init("bundle", "b", value: true),
+                                            .init("rootless")], arguments)
         try Runtime.writeDefaultSpec(bundle: parsed.value("bundle") ?? ".",
                                      rootless: parsed.isSet("rootless"))
         return 0
     }
 
     static func create(_ arguments: [String], runtime: Runtime) throws -> Int32 {
-        let parsed = try CommandLineParser(createFlags).parse(arguments)
+        let parsed = try parse(createFlags, arguments)
         let id = try onlyID(parsed, verb: "create")
         _ = try runtime.create(id, options: createOptions(parsed))
         return 0
     }
 
     static func start(_ arguments: [String], runtime: Runtime) throws -> Int32 {
-        let parsed = try CommandLineParser([]).parse(arguments)
+        let parsed = try parse([], arguments)
         try runtime.start(try onlyID(parsed, verb: "start"))
         return 0
     }
 
     static func run(_ arguments: [String], runtime: Runtime) throws -> Int32 {
         let flags = createFlags + [.init("detach", "d"), .init("keep")]
-        let parsed = try CommandLineParser(flags).parse(arguments)
+        let parsed = try parse(flags, arguments)
         let id = try onlyID(parsed, verb: "run")
         return try runtime.run(id, options: createOptions(parsed), detach: parsed.isSet("detach"),
                                keep: parsed.isSet("keep"))
     }
 
     static func state(_ arguments: [String], runtime: Runtime) throws -> Int32 {
-        let parsed = try CommandLineParser([]).parse(arguments)
+        let parsed = try parse([], arguments)
         print(try runtime.state(try onlyID(parsed, verb: "state")).json
             .serialized(pretty: true, keyOrder: StateReport.keyOrder))
         return 0
     }
 
     static func list(_ arguments: [String], runtime: Runtime) throws -> Int32 {
-        let parsed = try CommandLineParser([.init("format", "f", value: true),
-                                            .init("quiet", "q")]).parse(arguments)
+        let parsed = try parse([.init("format", "f", value: true),
+                                            .init("quiet", "q")], arguments)
         let containers = runtime.list()
         if parsed.isSet("quiet") {
             containers.forEach { print($0.id) }
@@ -70,7 +70,7 @@ enum Verbs {
     }
 
     static func kill(_ arguments: [String], runtime: Runtime) throws -> Int32 {
-        let parsed = try CommandLineParser([.init("all", "a")]).parse(arguments)
+        let parsed = try parse([.init("all", "a")], arguments)
         guard let id = parsed.rest.first, parsed.rest.count <= 2 else {
             throw RuntimeError(.invalidArgument, "kill: usage: runcs kill [--all] ID [SIGNAL]")
         }
@@ -80,7 +80,7 @@ enum Verbs {
     }
 
     static func delete(_ arguments: [String], runtime: Runtime) throws -> Int32 {
-        let parsed = try CommandLineParser([.init("force", "f")]).parse(arguments)
+        let parsed = try parse([.init("force", "f")], arguments)
         try runtime.delete(try onlyID(parsed, verb: "delete"), force: parsed.isSet("force"))
         return 0
     }
@@ -97,6 +97,14 @@ enum Verbs {
             bundle: parsed.value("bundle") ?? ".", pidFile: parsed.value("pid-file"),
             consoleSocket: parsed.value("console-socket"), noPivot: parsed.isSet("no-pivot"),
             preserveFDs: preserve)
+    }
+
+    /// The flags of a verb that takes ids and no command: they may also follow the ids,
+    /// as runc's do.
+    static func parse(_ flags: [CommandLineParser.Flag], _ arguments: [String])
+        throws(RuntimeError) -> CommandLineParser.Result
+    {
+        try CommandLineParser(flags, flagsAfterArguments: true).parse(arguments)
     }
 
     /// The single container id a verb takes.

@@ -287,6 +287,7 @@ import Testing
         let refused = try container.runcs(["exec", id, "true"])
         #expect(refused.status == 255)
         #expect(refused.error.contains("--ignore-paused"), "\(refused.error)")
+        #expect(refused.error.contains("cannot exec in a paused container"))
 
         // The process joins the frozen cgroup and runs once it is thawed.
         let exec = try TestContainer.spawn([TestContainer.runcsPath, "--root",

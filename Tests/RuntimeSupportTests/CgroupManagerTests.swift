@@ -73,7 +73,7 @@ import Testing
             40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd
             41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
             """
-        let membership = "4:memory:/api/one\n2:cpuacct,cpu:/\n1:name=systemd:/\n0::/\n"
+        let membership = "4:memory:/api/one\n2:cpuacct,cpu:/\n1:name=systemd:/\n0::/api/two\n"
         let expected: [CgroupHierarchy] = [
             CgroupHierarchy(
                 controllers: ["cpu", "cpuacct"], mountPoint: "/sys/fs/cgroup/cpu,cpuacct",
@@ -84,6 +84,8 @@ import Testing
             CgroupHierarchy(
                 controllers: ["name=systemd"], mountPoint: "/sys/fs/cgroup/systemd",
                 processPath: "/"),
+            CgroupHierarchy(controllers: [], mountPoint: "/sys/fs/cgroup/unified",
+                            processPath: "/api/two"),
         ]
 
         let root = try CgroupRoot.parse(mountInfo: mountInfo, processCgroups: membership)
