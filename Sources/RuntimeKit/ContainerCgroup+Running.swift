@@ -77,6 +77,8 @@ extension ContainerCgroup {
             memorySwap: resources.memory?.swap, cpuShares: resources.cpu?.shares,
             cpuQuota: resources.cpu?.quota, cpuPeriod: resources.cpu?.period,
             cpus: resources.cpu?.cpus, mems: resources.cpu?.mems,
+            realtimeRuntime: resources.cpu?.realtimeRuntime,
+            realtimePeriod: resources.cpu?.realtimePeriod,
             pidsLimit: resources.pids?.limit,
             hugepageLimits: Dictionary(
                 (resources.hugepageLimits ?? []).map { ($0.pageSize, $0.limit) },

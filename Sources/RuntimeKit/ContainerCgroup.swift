@@ -194,24 +194,18 @@ enum ContainerCgroup {
     }
 
     /// config.json's `linux.resources` in the cgroup library's terms. The configured
-    /// device rules come first, then access to the default devices and to those listed
-    /// in `linux.devices`: a "deny all" rule at the head of the list leaves them usable.
+    /// device rules come first, then access to the default devices: a "deny all" rule at
+    /// the head of the list leaves them usable. A device of `linux.devices` is made in
+    /// the container but usable only as the rules allow, as the spec keeps the two apart.
+    /// Access letters other than r, w and m, which the kernel refuses, are passed over.
     static func resources(of spec: Spec) -> CgroupResources {
         let linux = spec.linux?.resources
         var rules = (linux?.devices ?? []).map { rule in
             CgroupDeviceRule(allow: rule.allow, type: rule.type, major: rule.major,
-                             minor: rule.minor, access: rule.access)
+                             minor: rule.minor, access: rule.access?.filter { "rwm".contains($0) })
         }
         if !rules.isEmpty {
             rules += defaultDevices
-            // The controller knows block and character devices only: a FIFO ("p") needs
-            // no rule, and an unbuffered character device ("u") is a character device.
-            rules += (spec.linux?.devices ?? []).compactMap { device in
-                guard device.type != "p" else { return nil }
-                return CgroupDeviceRule(allow: true, type: device.type == "u" ? "c" : device.type,
-                                        major: device.major, minor: device.minor,
-                                        access: "rwm")
-            }
         }
         var converted = cgroupResources(of: linux ?? Spec.Resources())
         converted.devices = rules

@@ -76,7 +76,9 @@ extension Spec.Resources {
                 quota: pick(cpu.quota, old?.quota, unset: 0),
                 period: pick(cpu.period, old?.period, unset: 0),
                 cpus: pick(cpu.cpus, old?.cpus, unset: ""),
-                mems: pick(cpu.mems, old?.mems, unset: ""))
+                mems: pick(cpu.mems, old?.mems, unset: ""),
+                realtimeRuntime: pick(cpu.realtimeRuntime, old?.realtimeRuntime, unset: 0),
+                realtimePeriod: pick(cpu.realtimePeriod, old?.realtimePeriod, unset: 0))
         }
         if let pids = update.pids, pids.limit != 0 {
             merged.pids = pids

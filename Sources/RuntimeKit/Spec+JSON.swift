@@ -117,7 +117,9 @@ extension Spec.Resources {
             cpu: try json.object("cpu").map { cpu throws(RuntimeError) in
                 Spec.CPU(shares: try cpu.integer("shares"), quota: try cpu.integer("quota"),
                          period: try cpu.integer("period"), cpus: try cpu.string("cpus"),
-                         mems: try cpu.string("mems"))
+                         mems: try cpu.string("mems"),
+                         realtimeRuntime: try cpu.integer("realtimeRuntime"),
+                         realtimePeriod: try cpu.integer("realtimePeriod"))
             },
             pids: try json.object("pids").map { pids throws(RuntimeError) in
                 Spec.Pids(limit: try pids.requiredInteger("limit"))
@@ -274,6 +276,8 @@ extension Spec.Resources {
             entry["period"] = cpu.period.map { JSONValue.whole($0) }
             entry["cpus"] = cpu.cpus.map(JSONValue.string)
             entry["mems"] = cpu.mems.map(JSONValue.string)
+            entry["realtimeRuntime"] = cpu.realtimeRuntime.map { JSONValue.whole($0) }
+            entry["realtimePeriod"] = cpu.realtimePeriod.map { JSONValue.whole($0) }
             fields["cpu"] = .object(entry)
         }
         fields["pids"] = pids.map { JSONValue.object(["limit": .whole($0.limit)]) }

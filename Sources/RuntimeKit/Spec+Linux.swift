@@ -145,14 +145,20 @@ extension Spec {
         public var period: UInt64?
         public var cpus: String?
         public var mems: String?
+        /// Real-time scheduling time per period, in microseconds (cgroup v1 only).
+        public var realtimeRuntime: Int64?
+        public var realtimePeriod: UInt64?
 
         public init(shares: UInt64? = nil, quota: Int64? = nil, period: UInt64? = nil,
-                    cpus: String? = nil, mems: String? = nil) {
+                    cpus: String? = nil, mems: String? = nil, realtimeRuntime: Int64? = nil,
+                    realtimePeriod: UInt64? = nil) {
             self.shares = shares
             self.quota = quota
             self.period = period
             self.cpus = cpus
             self.mems = mems
+            self.realtimeRuntime = realtimeRuntime
+            self.realtimePeriod = realtimePeriod
         }
     }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import SystemKit
 
 extension CgroupManager {
@@ -52,19 +57,17 @@ extension CgroupManager {
         }
 
         let wantsCPU = resources.cpuShares != nil || resources.cpuQuota != nil
-            || resources.cpuPeriod != nil
+            || resources.cpuPeriod != nil || resources.realtimeRuntime != nil
+            || resources.realtimePeriod != nil
         if wantsCPU {
             let cpu = try requireDirectory("cpu")
             if let shares = resources.cpuShares {
                 try write(cpu, "cpu.shares", String(shares))
             }
-            // The period first: a quota is checked against the period in force.
-            if let period = resources.cpuPeriod {
-                try write(cpu, "cpu.cfs_period_us", String(period))
-            }
-            if let quota = resources.cpuQuota {
-                try write(cpu, "cpu.cfs_quota_us", String(quota > 0 ? quota : -1))
-            }
+            try writePair(cpu, ("cpu.cfs_period_us", resources.cpuPeriod.map { String($0) }),
+                          ("cpu.cfs_quota_us", resources.cpuQuota.map { String($0 > 0 ? $0 : -1) }))
+            try writePair(cpu, ("cpu.rt_period_us", resources.realtimePeriod.map { String($0) }),
+                          ("cpu.rt_runtime_us", resources.realtimeRuntime.map { String($0) }))
         }
 
         if resources.cpus != nil || resources.mems != nil {
@@ -266,6 +269,32 @@ extension CgroupManager {
     /// Writes `value` to the file `name` of the cgroup directory `directory`.
     func write(_ directory: String, _ name: String, _ value: String) throws {
         try FileSystem.writeKnob(directory + "/" + name, value)
+    }
+
+    /// A period and the time allowed in it. The kernel checks each write against the
+    /// other value in force and against the parent's limit, so the order that works
+    /// depends on both: the period goes first (a quota is judged by the period in
+    /// force), and when the kernel refuses that, the time goes first instead.
+    func writePair(_ directory: String, _ period: (name: String, value: String?),
+                   _ time: (name: String, value: String?)) throws {
+        guard let periodValue = period.value else {
+            if let timeValue = time.value {
+                try write(directory, time.name, timeValue)
+            }
+            return
+        }
+        guard let timeValue = time.value else {
+            try write(directory, period.name, periodValue)
+            return
+        }
+        do {
+            try write(directory, period.name, periodValue)
+        } catch let error as SystemError where error.errno == EINVAL {
+            try write(directory, time.name, timeValue)
+            try write(directory, period.name, periodValue)
+            return
+        }
+        try write(directory, time.name, timeValue)
     }
 
     /// The whitespace-separated words of a file.

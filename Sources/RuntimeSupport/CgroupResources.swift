@@ -21,6 +21,9 @@ public struct CgroupResources: Sendable, Equatable {
     public var cpus: String?
     /// The memory nodes the group may allocate from, in list format.
     public var mems: String?
+    /// cpu.rt_runtime_us and cpu.rt_period_us (v1 only).
+    public var realtimeRuntime: Int64?
+    public var realtimePeriod: UInt64?
     /// The largest number of tasks; a negative value means unlimited.
     public var pidsLimit: Int64?
     /// Device access rules, applied in order.
@@ -40,6 +43,8 @@ public struct CgroupResources: Sendable, Equatable {
         cpuPeriod: UInt64? = nil,
         cpus: String? = nil,
         mems: String? = nil,
+        realtimeRuntime: Int64? = nil,
+        realtimePeriod: UInt64? = nil,
         pidsLimit: Int64? = nil,
         devices: [CgroupDeviceRule] = [],
         hugepageLimits: [String: UInt64] = [:],
@@ -53,6 +58,8 @@ public struct CgroupResources: Sendable, Equatable {
         self.cpuPeriod = cpuPeriod
         self.cpus = cpus
         self.mems = mems
+        self.realtimeRuntime = realtimeRuntime
+        self.realtimePeriod = realtimePeriod
         self.pidsLimit = pidsLimit
         self.devices = devices
         self.hugepageLimits = hugepageLimits

@@ -76,6 +76,7 @@ enum RuncsHelp {
                 "--memory, --memory-swap, --memory-reservation BYTES",
                 "--cpu-share, --cpu-quota, --cpu-period N",
                 "--cpuset-cpus, --cpuset-mems LIST",
+                "--cpu-rt-period, --cpu-rt-runtime N  real-time scheduling (v1)",
                 "--pids-limit N",
              ]),
         Page(verb: "events", summary: "print a container's statistics (and OOM kills)",

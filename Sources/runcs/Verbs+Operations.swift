@@ -25,6 +25,7 @@ extension Verbs {
         .init("cpu-share", "cpu-shares", value: true), .init("cpu-quota", value: true),
         .init("cpu-period", value: true), .init("cpuset-cpus", value: true),
         .init("cpuset-mems", value: true), .init("pids-limit", value: true),
+        .init("cpu-rt-period", value: true), .init("cpu-rt-runtime", value: true),
     ]
 
     /// `update`: the `--resources` file (or "-" for stdin) first, then each flag over it.
@@ -45,6 +46,11 @@ extension Verbs {
         if let text = parsed.value("memory-swap") {
             memory.swap = try Runtime.parseByteSize(text)
         }
+        // An unlimited memory with no swap limit given lifts the swap limit too: v1
+        // refuses a memory limit above the memory+swap limit in force.
+        if memory.limit == -1 && memory.swap == nil {
+            memory.swap = -1
+        }
         if let text = parsed.value("memory-reservation") {
             memory.reservation = try Runtime.parseByteSize(text)
         }
@@ -58,6 +64,8 @@ extension Verbs {
         cpu.period = try number(parsed, "cpu-period") ?? cpu.period
         cpu.cpus = parsed.value("cpuset-cpus") ?? cpu.cpus
         cpu.mems = parsed.value("cpuset-mems") ?? cpu.mems
+        cpu.realtimePeriod = try number(parsed, "cpu-rt-period") ?? cpu.realtimePeriod
+        cpu.realtimeRuntime = try number(parsed, "cpu-rt-runtime") ?? cpu.realtimeRuntime
         if cpu != Spec.CPU() {
             resources.cpu = cpu
         }
