@@ -20,4 +20,32 @@ import Testing
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output == "fifo\ncharacter special file 1:3\nwritten\n")
     }
+
+    /// A listed device is made, but the device rules alone decide whether it opens; an
+    /// access string with letters besides r, w and m ("rwa") still grants r and w.
+    @Test(arguments: [false, true])
+    func aListedDeviceOpensOnlyWhenARuleAllowsIt(allowed: Bool) throws {
+        let script = ": > /dev/kmsg && echo opened"
+        let container = try TestContainer(args: ["sh", "-c", script])
+        defer { container.cleanUp() }
+        container.spec.linux?.devices = [
+            Spec.Device(type: "c", path: "/dev/kmsg", major: 1, minor: 11, fileMode: 0o600),
+        ]
+        var rules = [Spec.DeviceRule(allow: false, access: "rwm")]
+        if allowed {
+            rules.append(Spec.DeviceRule(allow: true, type: "c", major: 1, minor: 11,
+                                         access: "rwa"))
+        }
+        container.spec.linux?.resources?.devices = rules
+
+        let result = try container.run()
+
+        if allowed {
+            #expect(result.status == 0, "\(result.error)")
+            #expect(result.output == "opened\n")
+        } else {
+            #expect(result.status != 0)
+            #expect(result.error.contains("Operation not permitted"), "\(result.error)")
+        }
+    }
 }

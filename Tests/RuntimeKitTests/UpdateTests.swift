@@ -90,4 +90,25 @@ import Testing
         #expect(throws: RuntimeError.self) { try Runtime.parseByteSize("m") }
         #expect(throws: RuntimeError.self) { try Runtime.parseByteSize("-5") }
     }
+
+    /// v1 keeps memory below memory+swap: lifting the memory limit alone lifts the swap
+    /// limit with it, and the flags may follow the id, as runc's do.
+    @Test(.enabled(if: !unified && FileSystem.exists(
+        "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")))
+    func unlimitedMemoryLiftsTheSwapLimitToo() throws {
+        let container = try TestContainer(args: ["sleep", "300"])
+        defer { container.cleanUp() }
+        container.spec.linux?.resources?.memory = Spec.Memory(limit: 32 << 20, swap: 64 << 20)
+        let id = container.makeID("memswap")
+        try #require(try container.runcs(["run", "-d", "-b", container.bundle, id]).status == 0)
+        let memory = limitFile(container, v1: ("memory", "memory.limit_in_bytes"), v2: "")
+        let swap = limitFile(container, v1: ("memory", "memory.memsw.limit_in_bytes"), v2: "")
+        #expect(read(swap) == String(64 << 20))
+
+        let lifted = try container.runcs(["update", id, "--memory", "-1"])
+        #expect(lifted.status == 0, "\(lifted.error)")
+        let unlimited = read("/sys/fs/cgroup/memory/memory.limit_in_bytes")
+        #expect(read(memory) == unlimited)
+        #expect(read(swap) == unlimited)
+    }
 }
