@@ -131,9 +131,10 @@ public struct ContainerInit {
         }
         try becomeTheProcess(seccomp: seccomp)
 
-        try waitForStart(stateDirectory)
+        try waitForStart(stateDirectory, seccomp: seccomp)
         Self.setName("runcs:exec")
-        exec(executable, seccomp: seccomp)
+        // The filter is in place by now: waitForStart loaded it for the start hooks.
+        exec(executable, seccomp: nil)
     }
 
     /// The steps the container's first process and an exec share once everything is
@@ -162,10 +163,11 @@ public struct ContainerInit {
         cgroupJoin.isDone = true
     }
 
-    /// Blocks on the exec fifo until `runcs start` (or `run`) opens it, runs the
-    /// startContainer hooks, then tells it we are going ("0"), or why not ("1" and the
-    /// error, after which we exit).
-    func waitForStart(_ stateDirectory: Int32) throws {
+    /// Blocks on the exec fifo until `runcs start` (or `run`) opens it, loads the seccomp
+    /// filter when no_new_privs let it wait this long, runs the startContainer hooks under
+    /// it (they run in the container as its process will), then tells `start` we are
+    /// going ("0"), or why not ("1" and the error, after which we exit).
+    func waitForStart(_ stateDirectory: Int32, seccomp: CompiledSeccomp?) throws {
         let fifo = try check("open", StateStore.execFifoName) {
             openat(stateDirectory, StateStore.execFifoName, O_WRONLY | O_CLOEXEC)
         }
@@ -174,6 +176,9 @@ public struct ContainerInit {
             close(stateDirectory)
         }
         do {
+            if let seccomp, process.noNewPrivileges == true {
+                try seccomp.load()
+            }
             try runStartHooks()
         } catch {
             let report = Array("1\(error)".utf8)

@@ -55,7 +55,7 @@ struct HookRunner {
         case .exited(0, _, _):
             return
         case .exited(let status, let output, let errorOutput):
-            var message = "\(name) failed: \(Self.describe(status))"
+            var message = "error running hook: \(name) failed: \(Self.describe(status))"
             if !errorOutput.isEmpty {
                 message += ", stderr: \(errorOutput)"
             }
@@ -170,10 +170,14 @@ struct HookRunner {
         return result < 0 ? 0xff00 : nil
     }
 
-    /// "exit status 3" or "killed by signal 9".
+    /// "exit status 3" or "killed by signal 31 (bad system call)".
     static func describe(_ status: Int32) -> String {
         let signal = status & 0x7f
-        return signal == 0 ? "exit status \((status >> 8) & 0xff)" : "killed by signal \(signal)"
+        guard signal != 0 else {
+            return "exit status \((status >> 8) & 0xff)"
+        }
+        let name = strsignal(signal).map { String(cString: $0).lowercased() } ?? "unknown"
+        return "killed by signal \(signal) (\(name))"
     }
 
     /// A close-on-exec pipe.

@@ -13,13 +13,16 @@ import CRuntimeSupport
 /// Sendable.
 public final class SeccompFilter {
     private let context: UnsafeMutableRawPointer
+    /// SECCOMP_FILTER_FLAG_* bits of the profile's flags, passed to seccomp(2).
+    private var installFlags: UInt32 = 0
+    /// Whether calls newer than libseccomp's table fail with ENOSYS rather than meet the
+    /// default action: when that action refuses, which a newer libc would take as "not
+    /// permitted" instead of "not there", and so not fall back to an older call.
+    private let answersNewCallsWithENOSYS: Bool
 
     /// libseccomp's attribute numbers (`enum scmp_filter_attr`, part of its ABI).
     private enum Attribute {
         static let noNewPrivileges: Int32 = 3
-        static let threadSync: Int32 = 4
-        static let log: Int32 = 6
-        static let speculativeStoreBypass: Int32 = 7
     }
 
     /// Compiles `profile`. Throws when libseccomp is missing or the profile names an
@@ -33,6 +36,10 @@ public final class SeccompFilter {
                 call: "seccomp_init", subject: profile.defaultAction, errno: EINVAL)
         }
         self.context = context
+        let allowing: Set<UInt32> = [0x7FFF_0000, 0x7FFC_0000]
+        let unknownIsAlreadyENOSYS = defaultAction == 0x0005_0000 | UInt32(ENOSYS)
+        answersNewCallsWithENOSYS = !allowing.contains(defaultAction)
+            && defaultAction & 0xFFFF_0000 != 0x7FF0_0000 && !unknownIsAlreadyENOSYS
 
         // Once every property is set a throw runs deinit, which releases the context.
         try configure(profile)
@@ -48,10 +55,11 @@ public final class SeccompFilter {
     /// The filter does not set no_new_privs itself (OCI `process.noNewPrivileges` decides
     /// that), so a caller without CAP_SYS_ADMIN must have set it first.
     public func load() throws {
-        let result = crs_seccomp_load(context)
+        let highest = answersNewCallsWithENOSYS ? crs_seccomp_highest_known_syscall() : -1
+        let result = crs_seccomp_install(context, installFlags, highest)
         if result < 0 {
             throw SeccompError.libraryCallFailed(
-                call: "seccomp_load", subject: "filter", errno: -result)
+                call: "seccomp", subject: "filter", errno: -result)
         }
     }
 
@@ -75,11 +83,11 @@ public final class SeccompFilter {
         for flag in profile.flags {
             switch flag {
             case "SECCOMP_FILTER_FLAG_TSYNC":
-                try setAttribute(Attribute.threadSync, 1, flag)
+                installFlags |= 1
             case "SECCOMP_FILTER_FLAG_LOG":
-                try setAttribute(Attribute.log, 1, flag)
+                installFlags |= 2
             case "SECCOMP_FILTER_FLAG_SPEC_ALLOW":
-                try setAttribute(Attribute.speculativeStoreBypass, 1, flag)
+                installFlags |= 4
             default:
                 throw SeccompError.unsupportedFlag(flag)
             }

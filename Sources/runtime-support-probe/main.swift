@@ -75,7 +75,9 @@ func runSeccomp(_ arguments: [String]) throws {
     var calls: [(name: String, number: Int32, args: [Int])] = []
     for call in arguments.dropFirst() {
         let parts = call.split(separator: ":").map(String.init)
-        guard let number = Seccomp.syscallNumber(named: parts[0]) else {
+        // "nr1000" is a bare number, such as one no kernel or library has yet.
+        let bare = parts[0].hasPrefix("nr") ? Int32(parts[0].dropFirst(2)) : nil
+        guard let number = bare ?? Seccomp.syscallNumber(named: parts[0]) else {
             fail("unknown system call \(parts[0])")
         }
         let args = parts.dropFirst().map { text in

@@ -65,4 +65,29 @@ import Testing
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output == "42\n/private\n")
     }
+
+    /// startContainer hooks run in the container under its filter, as its process will
+    /// (with no_new_privs the filter waits for `start`, and still comes before them).
+    @Test(arguments: [false, true])
+    func startContainerHooksRunUnderTheFilter(noNewPrivileges: Bool) throws {
+        let container = try TestContainer(args: ["true"])
+        defer { container.cleanUp() }
+        container.spec.process?.noNewPrivileges = noNewPrivileges
+        container.spec.linux?.seccomp = .object([
+            "defaultAction": .string("SCMP_ACT_ALLOW"),
+            "syscalls": .array([.object([
+                "names": .array([.string("mkdir"), .string("mkdirat")]),
+                "action": .string("SCMP_ACT_KILL"),
+            ])]),
+        ])
+        container.spec.hooks = Spec.Hooks(startContainer: [
+            Spec.Hook(path: "/bin/sh", args: ["sh", "-c", "mkdir /tmp/hook-made"]),
+        ])
+
+        let result = try container.run()
+
+        #expect(result.status != 0)
+        #expect(result.error.contains("error running hook"), "\(result.error)")
+        #expect(result.error.contains("killed by signal \(SIGSYS) (bad system call)"))
+    }
 }

@@ -41,6 +41,17 @@ int crs_seccomp_attr_set(void *context, int attribute, uint32_t value);
 int crs_seccomp_load(void *context);
 void crs_seccomp_release(void *context);
 
+/// The highest system call number libseccomp has a name for on the native architecture,
+/// or -1 when it knows none (or lacks seccomp_syscall_resolve_num_arch).
+int crs_seccomp_highest_known_syscall(void);
+
+/// Installs the filter of `context` with seccomp(2) and `flags` (SECCOMP_FILTER_FLAG_*),
+/// after libseccomp has compiled it (seccomp_export_bpf). When `enosys_above` is 0 or
+/// more, a native-architecture call with a higher number fails with ENOSYS before the
+/// filter proper sees it. Returns 0, the listener fd when `flags` asks for one, or a
+/// negative errno.
+int crs_seccomp_install(void *context, unsigned int flags, int enosys_above);
+
 /// libseccomp's version (seccomp_version(3)). Returns 0, or -1 when the library is
 /// missing or too old to say.
 int crs_seccomp_version(unsigned int *major, unsigned int *minor, unsigned int *micro);
