@@ -18,9 +18,7 @@ extension ContainerInit {
         }
 
         // libseccomp is loaded from the host's filesystem, which the join below leaves.
-        let seccomp = try spec.linux?.seccomp.map { profile throws(RuntimeError) in
-            try ProcessCapabilities.compileSeccomp(profile)
-        }
+        let seccomp = try compileSeccomp()
 
         // Joining a mount namespace needs a single-threaded caller, which the init is;
         // it also moves our root and cwd to the namespace's root: the container's root,

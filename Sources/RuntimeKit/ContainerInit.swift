@@ -25,6 +25,8 @@ public struct ContainerInit {
     let consoleSocket: Int32?
     /// The bind sources the parent opened for us, by index into `spec.mounts`.
     let bindSources: [Int: Int32]
+    /// The connection to the seccomp agent, when a rule of the profile notifies one.
+    let seccompAgent: Int32?
     /// Whether the parent has confirmed our cgroup.
     let cgroupJoin = CgroupJoin()
 
@@ -76,6 +78,7 @@ public struct ContainerInit {
         }
         let first = try sync.receiveDescriptor()
         let consoleSocket = plan.hasConsoleSocket ? try sync.receiveDescriptor() : nil
+        let seccompAgent = plan.seccompAgentState != nil ? try sync.receiveDescriptor() : nil
         let isExec = plan.process != nil
         var bindSources: [Int: Int32] = [:]
         if !isExec && !plan.bindSources.isEmpty {
@@ -87,7 +90,8 @@ public struct ContainerInit {
         return ContainerInit(plan: plan, spec: spec, process: process, sync: sync,
                              stateDirectory: isExec ? nil : first,
                              mountNamespace: isExec ? first : nil,
-                             consoleSocket: consoleSocket, bindSources: bindSources)
+                             consoleSocket: consoleSocket, bindSources: bindSources,
+                             seccompAgent: seccompAgent)
     }
 
     /// Every step, in the order the kernel needs them.
@@ -110,9 +114,7 @@ public struct ContainerInit {
             try check("unshare(CLONE_NEWCGROUP)", nil) { cruntime_unshare(CLONE_NEWCGROUP) }
         }
 
-        let seccomp = try spec.linux?.seccomp.map { profile throws(RuntimeError) in
-            try ProcessCapabilities.compileSeccomp(profile)
-        }
+        let seccomp = try compileSeccomp()
         try setHostnames()
         try setUpRootfs()
         try applySysctls()

@@ -74,6 +74,7 @@ extension InitPlan {
             : .array(bindSources.map { .whole($0) })
         fields["process"] = process?.json
         fields["hookState"] = hookState
+        fields["seccompAgentState"] = seccompAgentState
         return .object(fields)
     }
 
@@ -90,6 +91,7 @@ extension InitPlan {
             cgroupDirectories: try json.stringMap("cgroupDirectories") ?? [:],
             bindSources: try json.integers("bindSources") ?? [],
             process: try json.object("process").map(Spec.Process.init(json:)),
-            hookState: json.value("hookState"))
+            hookState: json.value("hookState"),
+            seccompAgentState: json.value("seccompAgentState"))
     }
 }

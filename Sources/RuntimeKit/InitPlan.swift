@@ -30,4 +30,7 @@ struct InitPlan: Codable, Equatable {
     /// The container's state document (status "creating") for the hooks the init runs
     /// itself, createContainer and startContainer; nil when there are none.
     var hookState: JSONValue?
+    /// The container process state for the seccomp agent, when a rule notifies one; the
+    /// connection to the agent then follows the other descriptors.
+    var seccompAgentState: JSONValue? = nil
 }

@@ -48,15 +48,41 @@ enum ProcessCapabilities {
     }
 }
 
-/// A seccomp filter compiled and waiting to be loaded into the init.
+/// A seccomp filter compiled and waiting to be loaded into the init, with the agent its
+/// notifying rules need: a connection and the message that goes with the listener.
 struct CompiledSeccomp {
     let filter: SeccompFilter
+    var agent: (connection: Int32, message: [UInt8])? = nil
 
     func load() throws(RuntimeError) {
+        let listener: Int32?
         do {
-            try filter.load()
+            listener = try filter.load()
         } catch {
             throw RuntimeError(.internal, "load seccomp filter: \(error)")
         }
+        guard let listener else {
+            return
+        }
+        guard let agent else {
+            close(listener)
+            throw RuntimeError(.internal, "seccomp filter notifies, but no agent is connected")
+        }
+        try SeccompAgent.handOver(listener, message: agent.message, over: agent.connection)
+    }
+}
+
+extension ContainerInit {
+    /// config.json's seccomp profile compiled, with the agent connection the parent
+    /// passed when a rule notifies; nil without a profile.
+    func compileSeccomp() throws(RuntimeError) -> CompiledSeccomp? {
+        guard let profile = spec.linux?.seccomp else {
+            return nil
+        }
+        var compiled = try ProcessCapabilities.compileSeccomp(profile)
+        if let seccompAgent, let state = plan.seccompAgentState {
+            compiled.agent = (seccompAgent, Array(state.serialized().utf8))
+        }
+        return compiled
     }
 }

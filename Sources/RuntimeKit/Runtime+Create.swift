@@ -59,6 +59,8 @@ extension Runtime {
         let consoleFD = try options.consoleSocket.map { path throws in try Self.connect(path) }
             ?? options.consoleDescriptor
         defer { if let consoleFD, options.consoleSocket != nil { close(consoleFD) } }
+        let agentFD = try SeccompAgent.connect(for: spec.linux?.seccomp)
+        defer { if let agentFD { close(agentFD) } }
 
         // A failed create leaves nothing: no init (killed first, the defers run in
         // reverse), no cgroup.
@@ -102,11 +104,18 @@ extension Runtime {
         if BindSources.needed(for: spec) {
             plan.bindSources = BindSources.bindIndices(of: spec)
         }
+        if agentFD != nil {
+            plan.seccompAgentState = SeccompAgent.processState(
+                of: spec, id: id, pid: pid, bundle: bundle, status: .creating)
+        }
         do {
             try launcher.parent.send(.plan(Array(plan.json.serialized().utf8)))
             try launcher.parent.send(descriptor: directoryFD)
             if let consoleFD {
                 try launcher.parent.send(descriptor: consoleFD)
+            }
+            if let agentFD {
+                try launcher.parent.send(descriptor: agentFD)
             }
         } catch {
             // A child that failed before its exec has said why before it closed.

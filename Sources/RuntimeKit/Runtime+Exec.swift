@@ -84,14 +84,16 @@ extension Runtime {
                                "--console-socket needs a terminal (--tty or process.terminal)")
         }
         do {
-            return try spawnExec(state, process: process, options: options)
+            return try spawnExec(state, spec: spec, process: process, options: options)
         } catch {
             throw RuntimeError.wrapping(error, "exec failed in container \"\(id)\"")
         }
     }
 
-    private func spawnExec(_ state: ContainerState, process: Spec.Process,
+    private func spawnExec(_ state: ContainerState, spec: Spec, process: Spec.Process,
                            options: ExecOptions) throws -> (pid: Int32, master: Int32?) {
+        let agentFD = try SeccompAgent.connect(for: spec.linux?.seccomp)
+        defer { if let agentFD { close(agentFD) } }
         // A foreground terminal without a console socket: the pty master comes to us.
         var relayEnd: Int32?
         var consoleFD: Int32?
@@ -132,18 +134,25 @@ extension Runtime {
             }
         }
         let configPath = "\(state.bundle)/config.json"
-        let plan = InitPlan(id: state.id, bundle: state.bundle, configPath: configPath,
+        var plan = InitPlan(id: state.id, bundle: state.bundle, configPath: configPath,
                             rootfs: state.rootfs, noPivot: false,
                             hasConsoleSocket: consoleFD != nil,
                             preserveFDs: options.preserveFDs,
                             protectedExecutable: launcher.executable,
                             newCgroupNamespace: false, cgroupDirectories: [:],
                             process: process)
+        if agentFD != nil {
+            plan.seccompAgentState = SeccompAgent.processState(
+                of: spec, id: state.id, pid: pid, bundle: state.bundle, status: .running)
+        }
         do {
             try launcher.parent.send(.plan(Array(plan.json.serialized().utf8)))
             try launcher.parent.send(descriptor: mountNamespace)
             if let consoleFD {
                 try launcher.parent.send(descriptor: consoleFD)
+            }
+            if let agentFD {
+                try launcher.parent.send(descriptor: agentFD)
             }
         } catch {
             // A child that failed before its exec has said why before it closed.

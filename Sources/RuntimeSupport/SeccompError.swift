@@ -6,6 +6,9 @@ public enum SeccompError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidProfile(String)
     /// An action name that is not supported.
     case unsupportedAction(String)
+    /// SCMP_ACT_NOTIFY on a call the runtime itself makes between installing the filter
+    /// and handing its listener to the agent.
+    case notifyRefused(syscall: String)
     /// An architecture name libseccomp does not know.
     case unknownArchitecture(String)
     /// A flag name that is not supported.
@@ -23,6 +26,9 @@ public enum SeccompError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid seccomp profile: \(reason)"
         case .unsupportedAction(let name):
             return "unsupported seccomp action \"\(name)\""
+        case .notifyRefused(let name):
+            return "SCMP_ACT_NOTIFY cannot be used for the \(name) syscall: the runtime "
+                + "needs it after the filter is in place, before an agent could answer"
         case .unknownArchitecture(let name):
             return "unknown seccomp architecture \"\(name)\""
         case .unsupportedFlag(let name):

@@ -15,6 +15,8 @@ public final class SeccompFilter {
     private let context: UnsafeMutableRawPointer
     /// SECCOMP_FILTER_FLAG_* bits of the profile's flags, passed to seccomp(2).
     private var installFlags: UInt32 = 0
+    /// Whether a rule notifies an agent: the filter then comes with a listener.
+    public private(set) var notifies = false
     /// Whether calls newer than libseccomp's table fail with ENOSYS rather than meet the
     /// default action: when that action refuses, which a newer libc would take as "not
     /// permitted" instead of "not there", and so not fall back to an older call.
@@ -30,6 +32,10 @@ public final class SeccompFilter {
     public init(profile: SeccompProfile) throws {
         try Seccomp.openLibrary()
 
+        // An agent answers calls a rule names; it cannot stand behind every call.
+        guard profile.defaultAction != "SCMP_ACT_NOTIFY" else {
+            throw SeccompError.unsupportedAction(profile.defaultAction)
+        }
         let defaultAction = try Self.action(profile.defaultAction, profile.defaultErrnoRet)
         guard let context = crs_seccomp_init(defaultAction) else {
             throw SeccompError.libraryCallFailed(
@@ -54,13 +60,17 @@ public final class SeccompFilter {
     ///
     /// The filter does not set no_new_privs itself (OCI `process.noNewPrivileges` decides
     /// that), so a caller without CAP_SYS_ADMIN must have set it first.
-    public func load() throws {
+    ///
+    /// Returns the listener descriptor when a rule notifies an agent (`notifies`).
+    @discardableResult
+    public func load() throws -> Int32? {
         let highest = answersNewCallsWithENOSYS ? crs_seccomp_highest_known_syscall() : -1
         let result = crs_seccomp_install(context, installFlags, highest)
         if result < 0 {
             throw SeccompError.libraryCallFailed(
                 call: "seccomp", subject: "filter", errno: -result)
         }
+        return notifies ? result : nil
     }
 
     private func configure(_ profile: SeccompProfile) throws {
@@ -105,6 +115,10 @@ public final class SeccompFilter {
     private func addRules(_ profile: SeccompProfile, defaultAction: UInt32) throws {
         for rule in profile.syscalls {
             let action = try Self.action(rule.action, rule.errnoRet)
+            if action == Self.notifyAction && !rule.names.isEmpty {
+                notifies = true
+                installFlags |= 8
+            }
             let conditions = try rule.args.map(Self.condition)
             // libseccomp refuses a rule whose action is the default one; such a rule
             // changes nothing, so it is left out.
@@ -113,6 +127,9 @@ public final class SeccompFilter {
             }
 
             for name in rule.names {
+                if action == Self.notifyAction && Self.callsNeededBeforeTheAgent.contains(name) {
+                    throw SeccompError.notifyRefused(syscall: name)
+                }
                 let number = name.withCString { crs_seccomp_syscall_resolve_name($0) }
                 // A name libseccomp does not know (a call newer than the library, or a
                 // typo) is skipped rather than failing the container, as runc does, so
@@ -151,6 +168,13 @@ public final class SeccompFilter {
         }
     }
 
+    /// SCMP_ACT_NOTIFY's value: the call waits for the agent holding the listener.
+    static let notifyAction: UInt32 = 0x7FC0_0000
+
+    /// Calls the runtime makes between installing a filter and handing its listener
+    /// over (the hand-over itself, and the reports on the exec fifo and stderr).
+    static let callsNeededBeforeTheAgent: Set<String> = ["write", "sendmsg"]
+
     /// The libseccomp action value of an OCI action name.
     static func action(_ name: String, _ errnoRet: UInt32?) throws -> UInt32 {
         let returned = (errnoRet ?? UInt32(EPERM)) & 0xFFFF
@@ -169,9 +193,9 @@ public final class SeccompFilter {
             return 0x7FFC_0000
         case "SCMP_ACT_ALLOW":
             return 0x7FFF_0000
+        case "SCMP_ACT_NOTIFY":
+            return notifyAction
         default:
-            // SCMP_ACT_NOTIFY needs a listener socket handed to a supervisor, which this
-            // runtime does not provide.
             throw SeccompError.unsupportedAction(name)
         }
     }
