@@ -38,6 +38,24 @@ enum ProcessCapabilities {
 
     /// Compiles config.json's `linux.seccomp` profile. Done before pivot_root, while
     /// libseccomp is still reachable on the host's filesystem.
+    /// Refuses a name Linux does not define in any set: the spec wants a value that maps
+    /// to no kernel interface to be an error. A capability newer than the running kernel
+    /// is a name Linux defines, and is left out with a warning when the sets are applied.
+    static func validateNames(_ sets: Spec.Capabilities?) throws(RuntimeError) {
+        guard let sets else {
+            return
+        }
+        let named = [("bounding", sets.bounding), ("effective", sets.effective),
+                     ("inheritable", sets.inheritable), ("permitted", sets.permitted),
+                     ("ambient", sets.ambient)]
+        for (set, names) in named {
+            for name in names ?? [] where Capabilities.number(named: name) == nil {
+                throw RuntimeError(.invalidArgument,
+                                   "process.capabilities.\(set): unknown capability \"\(name)\"")
+            }
+        }
+    }
+
     static func compileSeccomp(_ profile: JSONValue) throws(RuntimeError) -> CompiledSeccomp {
         do {
             let parsed = try SeccompProfile(json: Array(profile.serialized().utf8))

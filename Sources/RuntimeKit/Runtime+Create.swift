@@ -258,6 +258,7 @@ extension Runtime {
                                "config.json: unknown namespace type \"\(namespace.type)\"")
         }
         try validateUserNamespace(spec)
+        try ProcessCapabilities.validateNames(process.capabilities)
         if process.terminal == true && options.consoleSocket == nil
             && options.consoleDescriptor == nil {
             throw RuntimeError(.invalidArgument,

@@ -53,4 +53,23 @@ struct ContainerSeccompTests {
         #expect(result.output.contains("Operation not permitted"))
         #expect(result.output.hasSuffix("done\n"))
     }
+
+    /// A name Linux does not define is an error, in config.json and in `exec --cap`.
+    @Test func anUnknownCapabilityNameIsRefused() throws {
+        let container = try TestContainer(args: ["sleep", "300"])
+        defer { container.cleanUp() }
+        container.spec.process?.capabilities?.bounding?.append("CAP_TEST")
+        let refused = try container.run()
+        #expect(refused.status != 0)
+        #expect(refused.error.contains(
+            "process.capabilities.bounding: unknown capability \"CAP_TEST\""), "\(refused.error)")
+
+        container.spec.process?.capabilities?.bounding?.removeLast()
+        let id = container.makeID("capname")
+        let started = try container.runcs(["run", "-d", "-b", container.bundle, id])
+        try #require(started.status == 0, "\(started.error)")
+        let exec = try container.runcs(["exec", "--cap", "CAP_NONSENSE", id, "true"])
+        #expect(exec.status == 255)
+        #expect(exec.error.contains("unknown capability \"CAP_NONSENSE\""), "\(exec.error)")
+    }
 }
