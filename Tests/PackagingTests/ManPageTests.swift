@@ -70,9 +70,9 @@ struct ManPageTests {
             let documented = source.contains(option)
             #expect(documented, "runcs.8 lacks \(option)")
         }
-        // The commands are the first words of the lines under "commands:" in the help.
+        // The commands are the first words of the lines under "COMMANDS:" in the help.
         let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        let listed = lines.drop { $0 != "commands:" }.dropFirst().prefix { !$0.isEmpty }
+        let listed = lines.drop { $0 != "COMMANDS:" }.dropFirst().prefix { !$0.isEmpty }
         let commands = listed.compactMap { $0.split(separator: " ").first.map(String.init) }
         #expect(commands.count >= 8)
         for command in commands {
