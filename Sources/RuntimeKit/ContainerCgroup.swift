@@ -66,7 +66,7 @@ enum ContainerCgroup {
     static func checkShared(_ prepared: Prepared, id: String, logger: Logger)
         throws(RuntimeError)
     {
-        if prepared.manager.isFrozen {
+        if prepared.manager.isFreezeRequested {
             throw RuntimeError(.invalidState, "container's cgroup unexpectedly frozen: "
                 + "\"\(prepared.path)\" is frozen; thaw it or choose another cgroupsPath")
         }
@@ -175,12 +175,13 @@ enum ContainerCgroup {
         }
     }
 
-    /// Whether the container's cgroup is frozen (paused).
-    static func isFrozen(_ state: ContainerState) -> Bool {
+    /// Whether the container is paused: its cgroup was told to freeze, even while a
+    /// process that just joined it (an `exec --ignore-paused`) is not frozen yet.
+    static func isPaused(_ state: ContainerState) -> Bool {
         guard let path = state.cgroupsPath, let manager = try? CgroupManager(path: path) else {
             return false
         }
-        return manager.isFrozen
+        return manager.isFreezeRequested
     }
 
     /// The devices every container may use whatever its rules say, because the init

@@ -23,11 +23,12 @@ extension Runtime {
     ///  ── plan (with "process") ──────────────────────────────▶ compile seccomp (host fs)
     ///  ── SCM_RIGHTS: mount ns, [console socket] ─────────────▶ setns mount ns: root is
     ///  cgroup: add pid (each hierarchy)                         the container's
+    ///  unlock: the process is the container's now
     ///  ── "joined" ───────────────────────────────────────────▶ pty (no /dev/console),
     ///                                                           limits, user, caps, cwd,
     ///                                                           find the executable
     ///       ◀── "ready" | "error <code> <text>" ─────────────── close_range, seccomp,
-    ///  pid file, unlock                                         execve(process.args)
+    ///  pid file                                                 execve(process.args)
     ///  wait and forward signals, or exit 0 (--detach)
     /// ```
     public func exec(_ id: String, options: ExecOptions) throws(RuntimeError) -> Int32 {
@@ -54,13 +55,15 @@ extension Runtime {
         return Self.waitForwardingSignals(signals, pid: started.pid)
     }
 
-    /// Everything up to the process's start, under the container's lock: the process
-    /// and, for a foreground terminal without a console socket, its pty master.
+    /// Everything up to the process's start: the process and, for a foreground terminal
+    /// without a console socket, its pty master. The container's lock is held until the
+    /// process is in the container's cgroup, no longer: in a paused container (with
+    /// --ignore-paused) it is ready only after `resume`, which needs the lock.
     private func startExec(_ id: String, options: ExecOptions)
         throws(RuntimeError) -> (pid: Int32, master: Int32?)
     {
-        let lock = try store.lock(id)
-        defer { lock.unlock() }
+        var lock: ContainerLock? = try store.lock(id)
+        defer { lock?.unlock() }
         let state = try store.load(id)
         switch store.status(of: state) {
         case .stopped:
@@ -85,14 +88,19 @@ extension Runtime {
                                "--console-socket needs a terminal (--tty or process.terminal)")
         }
         do {
-            return try spawnExec(state, spec: spec, process: process, options: options)
+            return try spawnExec(state, spec: spec, process: process, options: options) {
+                lock?.unlock()
+                lock = nil
+            }
         } catch {
             throw RuntimeError.wrapping(error, "exec failed in container \"\(id)\"")
         }
     }
 
     private func spawnExec(_ state: ContainerState, spec: Spec, process: Spec.Process,
-                           options: ExecOptions) throws -> (pid: Int32, master: Int32?) {
+                           options: ExecOptions, joined: () -> Void)
+        throws -> (pid: Int32, master: Int32?)
+    {
         let agentFD = try SeccompAgent.connect(for: spec.linux?.seccomp)
         defer { if let agentFD { close(agentFD) } }
         // A foreground terminal without a console socket: the pty master comes to us.
@@ -163,6 +171,7 @@ extension Runtime {
 
         // The init sets itself up while the kernel moves it.
         try ContainerCgroup.join(pid, to: state, subCgroups: options.subCgroups)
+        joined()
         do {
             try launcher.parent.send(.joined)
         } catch {

@@ -137,7 +137,7 @@ public struct StateStore: Sendable {
         if FileSystem.exists(fifo) {
             return .created
         }
-        if ContainerCgroup.isFrozen(state) {
+        if ContainerCgroup.isPaused(state) {
             return .paused
         }
         return .running

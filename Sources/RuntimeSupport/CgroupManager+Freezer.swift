@@ -31,6 +31,24 @@ extension CgroupManager {
         (try? readFrozen()) ?? false
     }
 
+    /// Whether the cgroup has been told to freeze, whether or not every task is frozen
+    /// yet: v1 `freezer.state` FREEZING or FROZEN (a task that joins a frozen cgroup turns
+    /// it FREEZING until that task stops too), v2 `cgroup.freeze` 1. This is what
+    /// "paused" means to a user. False when it cannot be read.
+    public var isFreezeRequested: Bool {
+        guard let directory = freezerDirectory else {
+            return false
+        }
+        if isUnified {
+            return (try? FileSystem.readText(directory + "/cgroup.freeze"))?
+                .trimmingNewline() == "1"
+        }
+        guard let state = try? FileSystem.readText(directory + "/freezer.state") else {
+            return false
+        }
+        return state.trimmingNewline() != "THAWED"
+    }
+
     private func readFrozen() throws -> Bool {
         guard let directory = freezerDirectory else {
             throw CgroupError.controllerUnavailable(controller: "freezer", path: path)

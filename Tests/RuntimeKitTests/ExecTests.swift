@@ -289,12 +289,16 @@ import Testing
         #expect(refused.error.contains("--ignore-paused"), "\(refused.error)")
         #expect(refused.error.contains("cannot exec in a paused container"))
 
-        // The process joins the frozen cgroup and runs once it is thawed.
+        // The process joins the frozen cgroup and runs once it is thawed. While it waits
+        // (v1 then reads FREEZING, not FROZEN) the container is still paused, and
+        // `resume` is what lets it go.
         let exec = try TestContainer.spawn([TestContainer.runcsPath, "--root",
                                             container.stateRoot, "exec", "--ignore-paused", id,
                                             "sh", "-c", "echo ran"])
         usleep(200_000)
-        try FileSystem.writeKnob(freezer.file, freezer.thawed)
+        #expect(try container.runcs(["state", id]).output.contains("\"paused\""))
+        let resumed = try container.runcs(["resume", id])
+        #expect(resumed.status == 0, "\(resumed.error)")
         let result = exec.wait()
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output == "ran\n")
