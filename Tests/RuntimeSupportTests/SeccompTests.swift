@@ -125,17 +125,23 @@ import Testing
             ])
     }
 
-    @Test func defaultErrnoRetAnswersEverythingNotAllowed() throws {
-        // What the probe and the Swift runtime need after the filter is in place.
+    /// An allow-list profile refusing everything else with `errno` (EPERM when nil): it
+    /// allows what the probe and the Swift runtime need after the filter is in place.
+    static func allowingOnlyWhatTheProbeNeeds(errno: Int? = nil) -> String {
         let needed = [
             "write", "exit", "exit_group", "futex", "mmap", "munmap", "brk", "mprotect",
             "madvise", "rt_sigprocmask", "rt_sigreturn", "getpid",
         ]
         let names = needed.map { "\"\($0)\"" }.joined(separator: ",")
-        let json = """
-            {"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":95,
+        let errnoRet = errno.map { ",\"defaultErrnoRet\":\($0)" } ?? ""
+        return """
+            {"defaultAction":"SCMP_ACT_ERRNO"\(errnoRet),
              "syscalls":[{"names":[\(names)],"action":"SCMP_ACT_ALLOW"}]}
             """
+    }
+
+    @Test func defaultErrnoRetAnswersEverythingNotAllowed() throws {
+        let json = Self.allowingOnlyWhatTheProbeNeeds(errno: 95)
         let run = try Self.probe(json, ["getpid", "getppid", "getuid"])
 
         #expect(run.status == 0)
@@ -146,15 +152,7 @@ import Testing
     /// so that a libc newer than the profile falls back; a known call the profile does
     /// not allow still meets the default.
     @Test func callsNewerThanTheLibraryFailWithENOSYS() throws {
-        let needed = [
-            "write", "exit", "exit_group", "futex", "mmap", "munmap", "brk", "mprotect",
-            "madvise", "rt_sigprocmask", "rt_sigreturn", "getpid",
-        ]
-        let names = needed.map { "\"\($0)\"" }.joined(separator: ",")
-        let json = """
-            {"defaultAction":"SCMP_ACT_ERRNO",
-             "syscalls":[{"names":[\(names)],"action":"SCMP_ACT_ALLOW"}]}
-            """
+        let json = Self.allowingOnlyWhatTheProbeNeeds()
         let run = try Self.probe(json, ["getpid", "getuid", "nr1000", "nr1023"])
 
         #expect(run.status == 0)
