@@ -180,6 +180,10 @@ extension CgroupManager {
     }
 
     private func applyUnified(_ resources: CgroupResources) throws {
+        if let runtime = resources.realtimeRuntime ?? resources.realtimePeriod.map(Int64.init) {
+            throw CgroupError.invalidValue(
+                name: "cpu.realtime", value: "\(runtime): real-time limits need cgroup v1")
+        }
         let directory = directories[0]
         let cgroup = directory.path
         if !resources.devices.isEmpty {

@@ -327,6 +327,26 @@ import Testing
         }
     }
 
+    /// `linux.resources.unified` files are written as given, inside the cgroup only, and
+    /// real-time limits, which v2 has no files for, are refused rather than dropped.
+    @Test(.enabled(if: hasUnifiedMount))
+    func unifiedFilesAreWrittenAsGivenAndRealtimeIsRefused() throws {
+        let name = "/" + TestSupport.uniqueName()
+        let root = CgroupRoot.unified(mountPoint: Self.unifiedMount)
+        let manager = try CgroupManager(path: name, root: root)
+        defer { try? manager.destroy() }
+        try manager.create(resources: CgroupResources(unified: ["cgroup.max.depth": "3"]))
+        let depth = try TestSupport.readFile(Self.unifiedMount + name + "/cgroup.max.depth")
+        #expect(depth == "3\n")
+
+        #expect(throws: CgroupError.invalidValue(name: "unified", value: "../cgroup.procs")) {
+            try manager.update(resources: CgroupResources(unified: ["../cgroup.procs": "1"]))
+        }
+        #expect(throws: CgroupError.self) {
+            try manager.update(resources: CgroupResources(realtimeRuntime: 1000))
+        }
+    }
+
     /// The script of a process that, once let go, opens device nodes and reports.
     static let deviceScript = """
         read line
