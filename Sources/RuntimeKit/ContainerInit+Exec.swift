@@ -32,6 +32,7 @@ extension ContainerInit {
         try applyLimits()
         // As for the first process: paths and newer calls before the seccomp filter.
         let executable = try prepareExec()
+        try plan.securityLabels.applyAtExec()
         try becomeTheProcess(seccomp: seccomp)
 
         Self.setName("runcs:exec")

@@ -92,6 +92,10 @@ extension ContainerInit {
             options.flags &= ~UInt(MS_RDONLY)
         }
         let isBind = options.isBind || mount.type == "bind"
+        if !isBind, let context = plan.securityLabels.contextOption(type: mount.type ?? "",
+                                                                    data: options.data) {
+            options.data.append(context)
+        }
         if mount.type == "cgroup" && !isBind {
             try mountCgroups(mount, options: options, in: root)
             return

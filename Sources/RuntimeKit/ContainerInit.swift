@@ -128,6 +128,7 @@ public struct ContainerInit {
         // loads unless no_new_privs lets it wait for the exec. The working directory is
         // entered as root, as runc does, so that one only the user can reach still works.
         let executable = try prepareExec()
+        try plan.securityLabels.applyAtExec()
         try check("faccessat", StateStore.execFifoName) {
             faccessat(stateDirectory, StateStore.execFifoName, W_OK, 0)
         }

@@ -75,6 +75,7 @@ extension InitPlan {
         fields["process"] = process?.json
         fields["hookState"] = hookState
         fields["seccompAgentState"] = seccompAgentState
+        fields["securityLabels"] = securityLabels.isEmpty ? nil : securityLabels.json
         return .object(fields)
     }
 
@@ -92,6 +93,8 @@ extension InitPlan {
             bindSources: try json.integers("bindSources") ?? [],
             process: try json.object("process").map(Spec.Process.init(json:)),
             hookState: json.value("hookState"),
-            seccompAgentState: json.value("seccompAgentState"))
+            seccompAgentState: json.value("seccompAgentState"),
+            securityLabels: try json.object("securityLabels").map(SecurityLabels.init(json:))
+                ?? SecurityLabels())
     }
 }

@@ -33,4 +33,6 @@ struct InitPlan: Codable, Equatable {
     /// The container process state for the seccomp agent, when a rule notifies one; the
     /// connection to the agent then follows the other descriptors.
     var seccompAgentState: JSONValue? = nil
+    /// The AppArmor and SELinux labels to apply, those of modules the host runs.
+    var securityLabels = SecurityLabels()
 }

@@ -101,6 +101,10 @@ extension Runtime {
         if spec.hooks?.runsInContainer == true {
             plan.hookState = creating
         }
+        if let process = spec.process {
+            plan.securityLabels = securityLabels(of: process, mountLabel: spec.linux?.mountLabel,
+                                                 id: id)
+        }
         if BindSources.needed(for: spec) {
             plan.bindSources = BindSources.bindIndices(of: spec)
         }
@@ -331,5 +335,18 @@ extension Runtime {
             return String(getuid())
         }
         return String(cString: entry.pointee.pw_name)
+    }
+
+    /// The AppArmor and SELinux labels of `process` (and the container's mount label)
+    /// that the host's security modules can apply; each one they cannot is a warning.
+    func securityLabels(of process: Spec.Process, mountLabel: String?, id: String)
+        -> SecurityLabels
+    {
+        let resolved = SecurityLabels.resolve(process: process, mountLabel: mountLabel,
+                                              host: .read())
+        for warning in resolved.warnings {
+            logger.warning(warning, ["id": id])
+        }
+        return resolved.labels
     }
 }

@@ -150,6 +150,7 @@ extension Runtime {
                             protectedExecutable: launcher.executable,
                             newCgroupNamespace: false, cgroupDirectories: [:],
                             process: process)
+        plan.securityLabels = securityLabels(of: process, mountLabel: nil, id: state.id)
         if agentFD != nil {
             plan.seccompAgentState = SeccompAgent.processState(
                 of: spec, id: state.id, pid: pid, bundle: state.bundle, status: .running)

@@ -29,6 +29,10 @@ extension Runtime {
         public var ignorePaused = false
         /// `--cgroup` values: sub-cgroups of the container's to put the process in.
         public var subCgroups: [String] = []
+        /// `--apparmor` and `--process-label`: the process's AppArmor profile and SELinux
+        /// label in place of the container's.
+        public var apparmorProfile: String?
+        public var processLabel: String?
 
         public init() {}
 
@@ -46,6 +50,8 @@ extension Runtime {
                 process.rlimits = process.rlimits ?? base?.rlimits
                 process.noNewPrivileges = process.noNewPrivileges ?? base?.noNewPrivileges
                 process.oomScoreAdj = process.oomScoreAdj ?? base?.oomScoreAdj
+                process.apparmorProfile = process.apparmorProfile ?? base?.apparmorProfile
+                process.selinuxLabel = process.selinuxLabel ?? base?.selinuxLabel
                 return process
             }
             guard !args.isEmpty else {
@@ -77,6 +83,12 @@ extension Runtime {
             }
             if noNewPrivileges {
                 process.noNewPrivileges = true
+            }
+            if let apparmorProfile {
+                process.apparmorProfile = apparmorProfile
+            }
+            if let processLabel {
+                process.selinuxLabel = processLabel
             }
             return process
         }

@@ -12,8 +12,10 @@ extension Runtime {
         linux["cgroup"] = .object(["v1": .bool(true), "v2": .bool(true),
                                    "systemd": .bool(false), "systemdUser": .bool(false)])
         linux["seccomp"] = seccompFeatures
-        linux["apparmor"] = .object(["enabled": .bool(false)])
-        linux["selinux"] = .object(["enabled": .bool(false)])
+        // Support for the labels, as features.md defines "enabled": whether the host
+        // runs the module is checked at create, which warns when it does not.
+        linux["apparmor"] = .object(["enabled": .bool(true)])
+        linux["selinux"] = .object(["enabled": .bool(true)])
         linux["intelRdt"] = .object(["enabled": .bool(false)])
 
         var annotations: [String: JSONValue] = ["org.contaird.runcs.version": .string(version)]

@@ -57,6 +57,8 @@ enum RuncsHelp {
                 "--preserve-fds N      pass N descriptors after stderr on",
                 "--ignore-paused       run even in a paused container",
                 "--cgroup [CTRL,...:]PATH  a sub-cgroup of the container's (repeatable)",
+                "--apparmor PROFILE    the AppArmor profile, in place of the container's",
+                "--process-label L     the SELinux label, in place of the container's",
              ]),
         Page(verb: "ps", summary: "list the processes of a container",
              arguments: "ID [PS OPTIONS]", options: [

@@ -12,7 +12,8 @@ extension Verbs {
         .init("user", "u", value: true), .init("additional-gids", "g", value: true),
         .init("cap", "c", value: true), .init("no-new-privs"),
         .init("preserve-fds", value: true), .init("ignore-paused"),
-        .init("cgroup", value: true),
+        .init("cgroup", value: true), .init("apparmor", value: true),
+        .init("process-label", value: true),
     ]
 
     /// runcs's own failures end `exec` with 255, as runc's do: a status no process in
@@ -58,6 +59,8 @@ extension Verbs {
         options.preserveFDs = try preservedDescriptors(parsed)
         options.ignorePaused = parsed.isSet("ignore-paused")
         options.subCgroups = parsed.values["cgroup"] ?? []
+        options.apparmorProfile = parsed.value("apparmor")
+        options.processLabel = parsed.value("process-label")
         return try runtime.exec(id, options: options)
     }
 

@@ -29,8 +29,8 @@ import Testing
         #expect(linux["cgroup"] == .object(["v1": .bool(true), "v2": .bool(true),
                                             "systemd": .bool(false),
                                             "systemdUser": .bool(false)]))
-        #expect(linux["apparmor"]?["enabled"] == .bool(false))
-        #expect(linux["selinux"]?["enabled"] == .bool(false))
+        #expect(linux["apparmor"]?["enabled"] == .bool(true))
+        #expect(linux["selinux"]?["enabled"] == .bool(true))
         #expect(linux["intelRdt"]?["enabled"] == .bool(false))
 
         // Seccomp is on exactly when libseccomp is here, and then its version is named.
