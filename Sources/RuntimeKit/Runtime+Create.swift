@@ -241,10 +241,16 @@ extension Runtime {
 
     /// Refuses configurations this runtime cannot honour, before anything is made.
     static func validate(_ spec: Spec, options: CreateOptions) throws(RuntimeError) {
-        guard let process = spec.process, !(process.args ?? []).isEmpty else {
-            throw RuntimeError(.invalidArgument, "config.json: process.args must not be empty")
+        guard let process = spec.process else {
+            throw RuntimeError(.invalidArgument, "config.json: process is missing")
         }
+        try validateProcess(process, in: "config.json")
         let namespaces = spec.linux?.namespaces ?? []
+        var seen: Set<String> = []
+        for namespace in namespaces where !seen.insert(namespace.type).inserted {
+            throw RuntimeError(.invalidArgument,
+                "config.json: linux.namespaces lists \"\(namespace.type)\" more than once")
+        }
         // Without a mount namespace the container shares ours: its mounts go below the
         // rootfs here (delete takes them away) and it is entered by chroot. What would
         // cover or remount paths outside those mounts has no place then.
@@ -262,11 +268,38 @@ extension Runtime {
                                "config.json: unknown namespace type \"\(namespace.type)\"")
         }
         try validateUserNamespace(spec)
+        try validateNamespacedSettings(spec)
         try ProcessCapabilities.validateNames(process.capabilities)
         if process.terminal == true && options.consoleSocket == nil
             && options.consoleDescriptor == nil {
             throw RuntimeError(.invalidArgument,
                 "process.terminal needs --console-socket (or run in the foreground)")
+        }
+        if process.terminal != true && options.consoleSocket != nil {
+            throw RuntimeError(.invalidArgument,
+                "--console-socket needs process.terminal set to true in config.json")
+        }
+    }
+
+    /// What every process runcs starts must have, first or exec'd: a command, strings
+    /// that exec can pass (no NUL byte, which would cut them short), an absolute cwd.
+    /// `source` names where the process came from, for the message.
+    static func validateProcess(_ process: Spec.Process, in source: String)
+        throws(RuntimeError)
+    {
+        guard !(process.args ?? []).isEmpty else {
+            throw RuntimeError(.invalidArgument, "\(source): process.args must not be empty")
+        }
+        let lists = [("args", process.args ?? []), ("env", process.env ?? [])]
+        for (field, list) in lists {
+            for (index, entry) in list.enumerated() where entry.utf8.contains(0) {
+                throw RuntimeError(.invalidArgument,
+                    "\(source): process.\(field)[\(index)] contains a NUL byte")
+            }
+        }
+        guard process.cwd.hasPrefix("/") else {
+            throw RuntimeError(.invalidArgument, "\(source): process.cwd \"\(process.cwd)\" "
+                + "must be an absolute path")
         }
     }
 

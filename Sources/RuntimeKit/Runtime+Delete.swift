@@ -21,10 +21,17 @@ extension Runtime {
         let state: ContainerState
         do {
             state = try store.load(id)
-        } catch {
+        } catch where error.code == .notFound {
             // A directory without state is a create that died half-way: clean it up.
             try store.remove(id)
             return
+        } catch {
+            // Unreadable state names no process or cgroup to clean up: removing it would
+            // leave whatever runs unmanaged for good. Even --force leaves it to a person.
+            throw RuntimeError(error.code, "cannot delete container \"\(id)\": \(error.message); "
+                + "its processes and cgroups are unknown, so its state directory "
+                + "\(store.directory(of: id)) stays until they are stopped and it is removed "
+                + "by hand")
         }
         let status = store.status(of: state)
         switch status {

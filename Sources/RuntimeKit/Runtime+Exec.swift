@@ -77,6 +77,7 @@ extension Runtime {
         }
         let spec = try Self.loadSpec("\(state.bundle)/config.json")
         let process = try options.process(base: spec.process)
+        try Self.validateProcess(process, in: "exec")
         try ProcessCapabilities.validateNames(process.capabilities)
         let terminal = process.terminal == true
         if terminal && options.consoleSocket == nil && options.detach {

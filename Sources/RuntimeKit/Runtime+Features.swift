@@ -38,14 +38,21 @@ extension Runtime {
     }
 
     /// The namespace types `create` accepts: each known type, tried alone beside the
-    /// mount namespace against the same validation a config.json goes through.
+    /// mount namespace against the same validation a config.json goes through (a user
+    /// namespace with the id maps it needs, no hostname without a UTS namespace).
     static var acceptedNamespaces: [String] {
         let types = ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"]
         return types.filter { type in
             var spec = Spec.makeDefault()
             let mount = Spec.Namespace(type: "mount")
             spec.linux?.namespaces = type == "mount" ? [mount] : [mount, .init(type: type)]
+            spec.hostname = nil
             spec.process?.terminal = false
+            if type == "user" {
+                let identity = Spec.IDMapping(containerID: 0, hostID: 0, size: 1)
+                spec.linux?.uidMappings = [identity]
+                spec.linux?.gidMappings = [identity]
+            }
             return (try? validate(spec, options: CreateOptions(bundle: "."))) != nil
         }
     }

@@ -54,10 +54,15 @@ public struct Runtime: Sendable {
     /// Every container under the root, in id order.
     public func list() -> [StateReport] {
         store.ids().compactMap { id in
-            guard let state = try? store.load(id) else {
+            do throws(RuntimeError) {
+                let state = try store.load(id)
+                return StateReport(state, status: store.status(of: state))
+            } catch where error.code == .notFound {
+                return nil  // a create under way, or one that died before saving its state
+            } catch {
+                logger.warning("container left out of the list: \(error.message)", ["id": id])
                 return nil
             }
-            return StateReport(state, status: store.status(of: state))
         }
     }
 

@@ -8,6 +8,8 @@ public enum CgroupError: Error, Sendable, Equatable, CustomStringConvertible {
     case freezeTimedOut(path: String, state: String)
     /// A resource value that the kernel cannot express.
     case invalidValue(name: String, value: String)
+    /// A value outside what the kernel takes, which it would clamp without a word.
+    case outOfRange(name: String, value: String, allowed: String)
     /// A path that would leave the hierarchy ("..") or is empty.
     case invalidPath(String)
     /// An `exec --cgroup` selection that names no sub-cgroup of the container's.
@@ -23,6 +25,8 @@ public enum CgroupError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cgroup \"\(path)\" did not become \(state) in time"
         case .invalidValue(let name, let value):
             return "invalid cgroup value \(name)=\"\(value)\""
+        case .outOfRange(let name, let value, let allowed):
+            return "\(name) \(value) is out of range: the kernel takes \(allowed)"
         case .invalidPath(let path):
             return "invalid cgroups path \"\(path)\""
         case .invalidSelection(let reason):

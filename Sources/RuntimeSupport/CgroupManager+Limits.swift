@@ -9,6 +9,10 @@ extension CgroupManager {
     /// Writes every field of `resources` that is set into the cgroup's files.
     func apply(_ resources: CgroupResources) throws {
         let settled = resources.withUnsetValuesRemoved
+        if let shares = settled.cpuShares, !(2...262_144).contains(shares) {
+            throw CgroupError.outOfRange(name: "cpu shares", value: String(shares),
+                                         allowed: "2 to 262144")
+        }
         if isUnified {
             try applyUnified(settled)
             try applyUnifiedFiles(settled.unified)

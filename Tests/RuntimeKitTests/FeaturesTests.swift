@@ -20,7 +20,7 @@ import Testing
 
         let linux = try #require(document["linux"])
         let namespaces = try #require(linux["namespaces"]?.strings)
-        for namespace in ["cgroup", "ipc", "mount", "network", "pid", "uts"] {
+        for namespace in ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"] {
             #expect(namespaces.contains(namespace))
         }
         let capabilities = try #require(linux["capabilities"]?.strings)
