@@ -158,7 +158,9 @@ extension Runtime {
             mountsInOurNamespace: spec.hasMountNamespace ? nil : true)
         try store.save(state)
         if let pidFile = options.pidFile {
-            try StateStore.replace(Self.absolute(pidFile), with: Array(String(pid).utf8))
+            // Readable by all, as pid files are (and runc's).
+            try StateStore.replace(Self.absolute(pidFile), with: Array(String(pid).utf8),
+                                   mode: 0o644)
         }
         ready = true
         logger.debug("container created", ["id": id, "pid": pid])

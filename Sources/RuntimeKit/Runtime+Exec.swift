@@ -184,7 +184,9 @@ extension Runtime {
         try awaitReady(launcher.parent, pid: pid, id: state.id, stage: .execReady)
 
         if let pidFile = options.pidFile {
-            try StateStore.replace(Self.absolute(pidFile), with: Array(String(pid).utf8))
+            // Readable by all, as pid files are (and runc's).
+            try StateStore.replace(Self.absolute(pidFile), with: Array(String(pid).utf8),
+                                   mode: 0o644)
         }
         var master: Int32?
         if let relayEnd {

@@ -114,9 +114,11 @@ public struct StateStore: Sendable {
     /// Replaces the file at `path` by a rename, so readers see the old or the new
     /// content. Not synced: runtime state lives on tmpfs and means nothing after a
     /// reboot, and an fsync costs more than the rest of a container start.
-    static func replace(_ path: String, with bytes: [UInt8]) throws(SystemError) {
+    static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o600)
+        throws(SystemError)
+    {
         let temporary = "\(path).tmp-\(getpid())"
-        let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        let fd = try FileDescriptor.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
         do {
             try fd.writeAll(bytes)
             fd.close()

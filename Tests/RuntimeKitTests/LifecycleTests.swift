@@ -28,6 +28,9 @@ import Testing
         #expect(report.rootfs == container.rootfs)
         #expect(report.owner == "root")
         #expect(try FileSystem.readText(pidFile) == String(report.pid))
+        var pidFileStatus = stat()
+        #expect(stat(pidFile, &pidFileStatus) == 0)
+        #expect(pidFileStatus.st_mode & 0o777 == 0o644, "readable by all, as runc's")
         let processName = try FileSystem.readText("/proc/\(report.pid)/comm")
         #expect(processName == "runcs:init\n")
 
