@@ -35,8 +35,8 @@ extension ContainerInit {
         if !hostDevIsBound {
             try createDevices(in: root)
         }
-        // A working directory the rootfs lacks is made (0755, the init's user's), as runc
-        // does: an image may name a WORKDIR that only its own build created.
+        // A working directory the rootfs lacks is made (0755, owned by the container's
+        // root), as runc does: an image may name a WORKDIR only its own build created.
         close(try root.create(process.cwd, directory: true))
         // A read-only /dev is filled first (devpts, mqueue, shm, the device nodes, and
         // the file the terminal is bound over as /dev/console).
