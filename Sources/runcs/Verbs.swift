@@ -74,7 +74,9 @@ enum Verbs {
         guard let id = parsed.rest.first, parsed.rest.count <= 2 else {
             throw RuntimeError(.invalidArgument, "kill: usage: runcs kill [--all] ID [SIGNAL]")
         }
-        let signal = try Runtime.parseSignal(parsed.rest.count == 2 ? parsed.rest[1] : "TERM")
+        // No signal, or an empty one (as some callers pass it), is TERM, as with runc.
+        let given = parsed.rest.count == 2 ? parsed.rest[1] : ""
+        let signal = try Runtime.parseSignal(given.isEmpty ? "TERM" : given)
         try runtime.kill(id, signal: signal, all: parsed.isSet("all"))
         return 0
     }

@@ -137,6 +137,25 @@ import Testing
         #expect(try state(container, id)?.status == .created)
     }
 
+    @Test func killWithoutASignalOrWithAnEmptyOneSendsTerm() throws {
+        let script = "trap 'echo term > /tmp/got; exit 0' TERM; touch /tmp/ready; "
+            + "while :; do sleep 0.1; done"
+        for signalArguments in [[], [""]] {
+            let container = try TestContainer(args: ["sh", "-c", script])
+            defer { container.cleanUp() }
+            container.spec.root?.readonly = false
+            let id = container.makeID("term")
+            try #require(try container.runcs(["run", "-d", "-b", container.bundle, id])
+                .status == 0)
+            #expect(container.waitUntil { FileSystem.exists("\(container.rootfs)/tmp/ready") })
+
+            let killed = try container.runcs(["kill", id] + signalArguments)
+            #expect(killed.status == 0, "\(killed.error)")
+            #expect(try container.waitUntil { try container.status(id) == "stopped" })
+            #expect(try FileSystem.readText("\(container.rootfs)/tmp/got") == "term\n")
+        }
+    }
+
     @Test func unknownContainersAndBadSpecsFailWithTheirNames() throws {
         let container = try TestContainer(args: ["true"])
         defer { container.cleanUp() }
