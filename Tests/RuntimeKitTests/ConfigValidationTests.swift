@@ -41,8 +41,7 @@ import Testing
     @Test func anExecWithARelativeCwdIsRefused() throws {
         let container = try TestContainer(args: ["sleep", "300"])
         defer { container.cleanUp() }
-        let id = container.makeID("execcwd")
-        try #require(try container.runcs(["run", "-d", "-b", container.bundle, id]).status == 0)
+        let id = try container.runDetached("execcwd")
         let result = try container.runcs(["exec", "--cwd", "tmp", id, "pwd"])
         #expect(result.status == 255)
         #expect(result.error.contains("exec: process.cwd \"tmp\" must be an absolute path"))
@@ -73,8 +72,7 @@ import Testing
     @Test func cpuSharesTheKernelWouldClampAreRefused() throws {
         let container = try TestContainer(args: ["sleep", "300"])
         defer { container.cleanUp() }
-        let id = container.makeID("shares")
-        try #require(try container.runcs(["run", "-d", "-b", container.bundle, id]).status == 0)
+        let id = try container.runDetached("shares")
         for shares in ["1", "262145"] {
             let result = try container.runcs(["update", "--cpu-share", shares, id])
             #expect(result.status != 0)
@@ -87,8 +85,7 @@ import Testing
     @Test func unreadableStateIsNeitherListedNorDeletedEvenByForce() throws {
         let container = try TestContainer(args: ["sleep", "300"])
         defer { container.cleanUp() }
-        let id = container.makeID("corrupt")
-        try #require(try container.runcs(["run", "-d", "-b", container.bundle, id]).status == 0)
+        let id = try container.runDetached("corrupt")
         let pid = try container.initPID(id)
         let statePath = "\(container.stateRoot)/\(id)/state.json"
         let saved = try FileSystem.read(statePath)

@@ -52,9 +52,7 @@ import Testing
     func selectionsOutsideTheCgroupOrOfUnknownControllersAreRefused() throws {
         let container = try TestContainer(args: ["sleep", "300"])
         defer { container.cleanUp() }
-        let id = container.makeID("subcgbad")
-        let started = try container.runcs(["run", "--detach", "--bundle", container.bundle, id])
-        try #require(started.status == 0, "\(started.error)")
+        let id = try container.runDetached("subcgbad")
 
         let refusals: [(selection: String, reason: String)] = [
             ("..", ".. is not a sub cgroup path"),

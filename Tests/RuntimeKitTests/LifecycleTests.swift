@@ -144,9 +144,7 @@ import Testing
             let container = try TestContainer(args: ["sh", "-c", script])
             defer { container.cleanUp() }
             container.spec.root?.readonly = false
-            let id = container.makeID("term")
-            try #require(try container.runcs(["run", "-d", "-b", container.bundle, id])
-                .status == 0)
+            let id = try container.runDetached("term")
             #expect(container.waitUntil { FileSystem.exists("\(container.rootfs)/tmp/ready") })
 
             let killed = try container.runcs(["kill", id] + signalArguments)

@@ -106,9 +106,7 @@ import Testing
     func execWithItsOwnProfileSaysItIsNotApplied() throws {
         let container = try TestContainer(args: ["sleep", "300"])
         defer { container.cleanUp() }
-        let id = container.makeID("label")
-        let started = try container.runcs(["run", "--detach", "--bundle", container.bundle, id])
-        try #require(started.status == 0, "\(started.error)")
+        let id = try container.runDetached("label")
 
         let result = try container.runcs(["exec", "--apparmor", "exec-profile",
                                           "--process-label", Self.processLabel, id,

@@ -83,6 +83,15 @@ final class TestContainer: @unchecked Sendable {
         try runcs(["run", "--bundle", bundle, id ?? makeID("run")])
     }
 
+    /// `runcs run --detach` of the bundle as a new container named after `name`; the
+    /// test stops here unless it runs. Returns its id.
+    func runDetached(_ name: String) throws -> String {
+        let id = makeID(name)
+        let started = try runcs(["run", "--detach", "--bundle", bundle, id])
+        try #require(started.status == 0, "\(started.error)")
+        return id
+    }
+
     /// The host pid of container `id`'s init, from `runcs state`.
     func initPID(_ id: String) throws -> Int32 {
         let result = try runcs(["state", id])
